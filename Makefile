@@ -1,0 +1,20 @@
+# Two commands for people: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: run test bench-engine lint
+
+$(STAMP): requirements-test.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+test: $(STAMP)
+	$(VENV)/bin/python scripts/run_tests.py
+
+run:
+	bash scripts/run_demo.sh
+
+bench-engine: $(STAMP)
+	$(VENV)/bin/python bench/bench_engine.py

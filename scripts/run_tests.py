@@ -1,0 +1,236 @@
+"""`make test`: linters, the pytest suite, the wheel, and the Odoo suite.
+
+The Odoo suite installs the add-on with its tests into a fresh throw-away
+database, then uninstalls it, and fails on any failing test, on any ERROR or
+CRITICAL line in Odoo's log, and when Odoo ran no test at all. Where no Odoo 18
+is found (the ``odoo`` command, configured by ``~/.odoorc`` or ``ODOO_RC``), it
+is skipped and the reason is printed. The last line counts both suites:
+``N passed, N failed``.
+"""
+
+import configparser
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ADDON = "recurring_invoice"
+VENV_BIN = Path(sys.executable).parent
+LOG_DIR = ROOT / ".odoo-test-logs"
+
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) ")
+ODOO_RESULT = re.compile(
+    r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database"
+)
+PYTEST_COUNT = re.compile(r"(\d+) (passed|failed|error|errors)\b")
+
+
+def say(message):
+    print(message, flush=True)
+
+
+def run(cmd, **kwargs):
+    say("$ " + " ".join(str(part) for part in cmd))
+    return subprocess.run(cmd, cwd=ROOT, check=False, **kwargs)
+
+
+def lint():
+    """Ruff and pylint-odoo; returns the names of the linters that failed."""
+    failed = []
+    python_paths = [ADDON, "tests", "bench", "scripts"]
+    if run([VENV_BIN / "ruff", "check", *python_paths]).returncode:
+        failed.append("ruff check")
+    if run([VENV_BIN / "ruff", "format", "--check", *python_paths]).returncode:
+        failed.append("ruff format")
+    pylint = run([VENV_BIN / "pylint", "--rcfile", ROOT / ".pylintrc-mandatory", ADDON])
+    if pylint.returncode:
+        failed.append("pylint-odoo")
+    return failed
+
+
+def pytest_suite():
+    """Run the plain pytest suite; returns (passed, failed)."""
+    proc = run(
+        [VENV_BIN / "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    sys.stdout.write(proc.stdout)
+    counts = {"passed": 0, "failed": 0}
+    summary = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    for number, word in PYTEST_COUNT.findall(summary):
+        counts["passed" if word == "passed" else "failed"] += int(number)
+    if proc.returncode not in (0, 5) and not counts["failed"]:
+        counts["failed"] = 1  # pytest broke before counting (collection error)
+    return counts["passed"], counts["failed"]
+
+
+def build_wheel():
+    """Build the add-on's wheel the way OCA does (whool); True when it builds."""
+    with tempfile.TemporaryDirectory() as out:
+        proc = run(
+            [
+                VENV_BIN / "python",
+                "-m",
+                "build",
+                "--wheel",
+                "--no-isolation",
+                "--outdir",
+                out,
+                ROOT / ADDON,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        wheels = list(Path(out).glob("*.whl"))
+        if proc.returncode or not wheels:
+            sys.stdout.write(proc.stdout)
+            return False
+        say(f"wheel: {wheels[0].name}")
+        return True
+
+
+def find_odoo():
+    """(odoo command, config path, reason it is missing)."""
+    odoo = shutil.which("odoo")
+    if not odoo:
+        return None, None, "no 'odoo' command on PATH"
+    version = subprocess.run(
+        [odoo, "--version"], capture_output=True, text=True, check=False
+    ).stdout
+    if " 18.0" not in version:
+        return None, None, f"'odoo --version' says {version.strip()!r}, not 18.0"
+    rc = Path(os.environ.get("ODOO_RC", Path.home() / ".odoorc"))
+    if not rc.is_file():
+        return None, None, f"no Odoo configuration at {rc} (set ODOO_RC)"
+    return odoo, rc, None
+
+
+def addons_path(rc):
+    config = configparser.ConfigParser()
+    config.read(rc)
+    configured = config.get("options", "addons_path", fallback="")
+    paths = [path.strip() for path in configured.split(",") if path.strip()]
+    return ",".join([*paths, str(ROOT)])
+
+
+def odoo_bad_lines(log_text):
+    """Lines of Odoo's log at level ERROR or CRITICAL."""
+    return [
+        line
+        for line in log_text.splitlines()
+        if (match := LOG_LINE.match(line)) and match.group(1) in ("ERROR", "CRITICAL")
+    ]
+
+
+def odoo_suite(odoo, rc):
+    """Install with tests, then uninstall, in a throw-away database.
+
+    Returns (passed, failed)."""
+    database = f"ri_test_{uuid.uuid4().hex[:10]}"
+    LOG_DIR.mkdir(exist_ok=True)
+    base = [odoo, "-c", rc, "-d", database, "--addons-path", addons_path(rc)]
+    passed = failed = 0
+    try:
+        install = run(
+            [
+                *base,
+                "-i",
+                ADDON,
+                "--without-demo=all",
+                "--test-enable",
+                "--test-tags",
+                f"/{ADDON}",
+                "--stop-after-init",
+                "--http-port",
+                "0",
+                "--max-cron-threads",
+                "0",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        log = install.stdout
+        (LOG_DIR / "install.log").write_text(log)
+        result = ODOO_RESULT.search(log)
+        bad = odoo_bad_lines(log)
+        if result:
+            fails, errors, total = map(int, result.groups())
+            failed += fails + errors
+            passed += total - fails - errors
+        for line in bad:
+            say(f"odoo log: {line}")
+        if not result or not total:
+            say("Odoo suite: Odoo ran no test (see .odoo-test-logs/install.log)")
+            failed += 1
+        elif bad and not (fails + errors):
+            failed += 1  # an ERROR outside any test still fails the run
+        if install.returncode and not (fails + errors):
+            say(f"Odoo exited with {install.returncode}")
+            failed += 1
+        say(f"Odoo suite: {result.group(0) if result else 'no result line'}")
+
+        uninstall = run(
+            [*base, "shell"],
+            input=(
+                f"env['ir.module.module'].search([('name', '=', '{ADDON}')])"
+                ".button_immediate_uninstall()\n"
+                f"state = env['ir.module.module'].search([('name', '=', '{ADDON}')])"
+                ".state\n"
+                "print('UNINSTALL-STATE', state)\n"
+            ),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        (LOG_DIR / "uninstall.log").write_text(uninstall.stdout)
+        if "UNINSTALL-STATE uninstalled" in uninstall.stdout and not odoo_bad_lines(
+            uninstall.stdout
+        ):
+            say("Odoo suite: uninstall ... ok")
+            passed += 1
+        else:
+            say("Odoo suite: uninstall FAILED (see .odoo-test-logs/uninstall.log)")
+            failed += 1
+    finally:
+        subprocess.run(
+            ["dropdb", "--if-exists", database], check=False, capture_output=True
+        )
+    return passed, failed
+
+
+def main():
+    passed = failed = 0
+    lint_failures = lint()
+    failed += len(lint_failures)
+    for name in lint_failures:
+        say(f"lint: {name} FAILED")
+
+    p, f = pytest_suite()
+    passed += p
+    failed += f
+
+    odoo, rc, missing = find_odoo()
+    if not build_wheel():
+        say("wheel: build FAILED")
+        failed += 1
+    if odoo:
+        p, f = odoo_suite(odoo, rc)
+        passed += p
+        failed += f
+    else:
+        say(f"Odoo suite skipped: {missing}")
+    say(f"{passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Checks of the add-on's files that need no Odoo: manifest, XML, data, .po."""
+
+import ast
+import re
+from pathlib import Path
+
+import polib
+import pytest
+from lxml import etree
+
+ROOT = Path(__file__).resolve().parent.parent
+ADDON = ROOT / "recurring_invoice"
+MANIFEST = ast.literal_eval((ADDON / "__manifest__.py").read_text())
+DATA_DIRS = ("data", "demo", "security", "views", "wizard", "report")
+
+
+def test_manifest_keys():
+    assert re.fullmatch(r"18\.0\.\d+\.\d+\.\d+", MANIFEST["version"])
+    assert MANIFEST["version"] == "18.0.1.0.0"
+    assert MANIFEST["license"] == "LGPL-3"
+    assert MANIFEST["author"]
+    assert MANIFEST["website"].startswith("https://")
+    assert {"account", "mail"} <= set(MANIFEST["depends"])
+    assert MANIFEST["installable"] is True
+    assert MANIFEST["application"] is False
+    assert "description" not in MANIFEST
+    assert isinstance(MANIFEST["data"], list)
+    assert isinstance(MANIFEST["demo"], list)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted(ADDON.rglob("*.xml")),
+    ids=lambda path: str(path.relative_to(ADDON)),
+)
+def test_xml_well_formed(path):
+    root = etree.parse(str(path)).getroot()
+    assert root.tag == "odoo" or path.parts[-3:-1] == ("static", "src")
+
+
+def test_every_data_file_is_listed_and_exists():
+    listed = set(MANIFEST["data"]) | set(MANIFEST["demo"])
+    for name in listed:
+        assert (ADDON / name).is_file(), f"{name} is in the manifest but missing"
+    on_disk = {
+        str(path.relative_to(ADDON))
+        for folder in DATA_DIRS
+        for pattern in ("*.xml", "*.csv")
+        for path in (ADDON / folder).glob(pattern)
+    }
+    assert on_disk - listed == set(), "data files not in the manifest"
+
+
+def test_access_csv_header():
+    header = (ADDON / "security/ir.model.access.csv").read_text().splitlines()[0]
+    assert header == (
+        "id,name,model_id:id,group_id:id,perm_read,perm_write,perm_create,perm_unlink"
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((ADDON / "i18n").glob("*.po*")),
+    ids=lambda path: path.name,
+)
+def test_po_files_parse(path):
+    catalog = polib.pofile(str(path))
+    assert len(catalog) > 0
+
+
+def test_no_english_po():
+    assert not (ADDON / "i18n/en.po").exists()
