@@ -1,0 +1,26 @@
+# Copyright 2026 The recurring_invoice authors
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+{
+    "name": "Recurring Invoices",
+    "summary": "Write an invoice once; Odoo creates, posts and sends it every "
+    "week, month, quarter or year at 06:15 local time",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "website": "https://github.com/recurring-invoice/recurring_invoice",
+    "author": "recurring_invoice authors",
+    "maintainers": [],
+    "license": "LGPL-3",
+    "development_status": "Beta",
+    "depends": ["account", "mail"],
+    "data": [
+        "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "wizard/recurring_invoice_wizard_views.xml",
+        "views/account_move_views.xml",
+        "views/res_config_settings_views.xml",
+    ],
+    "demo": [],
+    "uninstall_hook": "uninstall_hook",
+    "installable": True,
+    "application": False,
+}

@@ -1,0 +1,14 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Give back Odoo's invoice actions the domain they had before installing."""
+
+INVOICE_ACTIONS_DOMAIN = "[('move_type', 'in', ['out_invoice', 'out_refund'])]"
+
+
+def uninstall_hook(env):
+    for xmlid in (
+        "account.action_move_out_invoice_type",
+        "account.action_move_out_invoice",
+    ):
+        action = env.ref(xmlid, raise_if_not_found=False)
+        if action:
+            action.domain = INVOICE_ACTIONS_DOMAIN

@@ -1,0 +1,643 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Recurring invoice templates on ``account.move``.
+
+A customer invoice in draft becomes a *recurring template* with the button
+"Recurring invoice". The template itself is never posted: every day at the
+company's send time (06:15 Europe/Oslo by default) the scheduled action makes
+one posted copy of it for each due occurrence date.
+
+When an occurrence is due is decided by :mod:`..tools.recurrence`, in plain
+Python; this file only stores the template's state and glues the schedule to
+the ORM.
+"""
+
+import logging
+from datetime import timedelta
+
+import psycopg2.errors
+from markupsafe import Markup
+
+from odoo import _, api, fields, models, modules
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, format_date
+
+from ..tools import recurrence
+
+_logger = logging.getLogger(__name__)
+
+PERIOD_SELECTION = [
+    ("week", "Week"),
+    ("month", "Month"),
+    ("quarter", "Quarter"),
+    ("year", "Year"),
+]
+
+PERIOD_PLACEHOLDER = "{period}"
+
+# Fields that only the scheduler and the template's buttons may change.
+RECURRING_CONTROL_FIELDS = {
+    "recurring_state",
+    "recurring_period",
+    "recurring_start_date",
+    "recurring_end_date",
+    "recurring_next_date",
+    "recurring_paused_at",
+    "recurring_skip_from",
+    "recurring_skip_until",
+}
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    # --- the template -----------------------------------------------------
+    recurring_state = fields.Selection(
+        [("active", "Active"), ("paused", "Paused"), ("ended", "Ended")],
+        string="Recurrence",
+        copy=False,
+        readonly=True,
+        index=True,
+        tracking=True,
+        help="Set on recurring templates only: Active templates make their "
+        "invoices on each due date; Paused and Ended ones make none.",
+    )
+    recurring_period = fields.Selection(
+        PERIOD_SELECTION,
+        string="Period",
+        copy=False,
+        readonly=True,
+        tracking=True,
+    )
+    recurring_start_date = fields.Date(
+        string="Start Date", copy=False, readonly=True, tracking=True
+    )
+    recurring_end_date = fields.Date(
+        string="End Date",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        help="Last day on which an invoice may be made. Empty: until stopped.",
+    )
+    recurring_next_date = fields.Date(
+        string="Next Invoice Date",
+        copy=False,
+        readonly=True,
+        help="Date of the next invoice this template will make.",
+    )
+    recurring_paused_at = fields.Datetime(string="Paused Since", copy=False)
+    # Set when a resume kept a next date that was overdue before the pause:
+    # the occurrences inside (paused_at, resumed_at] are then not made.
+    recurring_skip_from = fields.Datetime(copy=False, readonly=True)
+    recurring_skip_until = fields.Datetime(copy=False, readonly=True)
+    recurring_user_id = fields.Many2one(
+        "res.users",
+        string="Recurrence Set Up By",
+        copy=False,
+        readonly=True,
+        help="The user who made this invoice recurring.",
+    )
+    recurring_retry_after = fields.Datetime(copy=False, readonly=True)
+    recurring_last_error = fields.Text(
+        string="Last Recurrence Error", copy=False, readonly=True
+    )
+    recurring_invoice_ids = fields.One2many(
+        "account.move",
+        "recurring_template_id",
+        string="Created Invoices",
+        readonly=True,
+    )
+    recurring_invoice_count = fields.Integer(
+        string="Created Invoices Count", compute="_compute_recurring_invoice_count"
+    )
+
+    # --- an invoice made from a template ----------------------------------
+    recurring_template_id = fields.Many2one(
+        "account.move",
+        string="Recurring Template",
+        copy=False,
+        readonly=True,
+        index="btree_not_null",
+        ondelete="restrict",
+    )
+    recurring_occurrence_date = fields.Date(
+        string="Occurrence Date",
+        copy=False,
+        readonly=True,
+        help="The occurrence of the recurring template this invoice was made for.",
+    )
+
+    _sql_constraints = [
+        (
+            "recurring_occurrence_unique",
+            "UNIQUE(recurring_template_id, recurring_occurrence_date)",
+            "A recurring template makes only one invoice per occurrence date.",
+        ),
+    ]
+
+    def init(self):
+        super().init()
+        # The scheduler's only search: active templates by next date.
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS account_move_recurring_due_index
+                ON account_move (recurring_next_date, company_id)
+             WHERE recurring_state = 'active'
+            """
+        )
+
+    @api.depends("recurring_invoice_ids")
+    def _compute_recurring_invoice_count(self):
+        counts = dict(
+            self.env["account.move"]._read_group(
+                [("recurring_template_id", "in", self.ids)],
+                ["recurring_template_id"],
+                ["__count"],
+            )
+        )
+        for move in self:
+            move.recurring_invoice_count = counts.get(move, 0)
+
+    @api.depends("recurring_state")
+    def _compute_hide_post_button(self):
+        super()._compute_hide_post_button()
+        for move in self.filtered("recurring_state"):
+            move.hide_post_button = True
+
+    # --- guards -------------------------------------------------------------
+    def _post(self, soft=True):
+        templates = self.filtered("recurring_state")
+        if templates:
+            raise UserError(
+                _(
+                    "%(names)s is a recurring template: it is never posted itself. "
+                    "Its invoices are made and posted by the scheduler on each "
+                    "due date.",
+                    names=", ".join(templates.mapped("partner_id.display_name"))
+                    or _("This invoice"),
+                )
+            )
+        return super()._post(soft=soft)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_recurring_history(self):
+        if self.filtered(lambda m: m.recurring_state and m.recurring_invoice_ids):
+            raise UserError(
+                _(
+                    "This recurring template has already made invoices and cannot "
+                    "be deleted. Stop it or archive it instead."
+                )
+            )
+
+    def write(self, vals):
+        if RECURRING_CONTROL_FIELDS.intersection(vals):
+            self._recurring_check_access()
+        return super().write(vals)
+
+    def _recurring_check_access(self):
+        if not self.env.su and not self.env.user.has_group(
+            "account.group_account_invoice"
+        ):
+            raise AccessError(
+                _(
+                    "Only Billing and Accounting users can set up, pause or stop "
+                    "recurring invoices."
+                )
+            )
+
+    # --- the schedule ---------------------------------------------------------
+    def _recurring_recurrence(self, **overrides):
+        """The template's :class:`~..tools.recurrence.Recurrence`."""
+        self.ensure_one()
+        company = self.company_id
+        values = {
+            "period": self.recurring_period,
+            "start": self.recurring_start_date,
+            "end": self.recurring_end_date or None,
+            "tz": company.recurring_invoice_tz,
+            "send_time": company._recurring_send_time(),
+        }
+        values.update(overrides)
+        return recurrence.Recurrence(**values)
+
+    def _recurring_error_message(self, error):
+        """Translate an error of the recurrence engine for the user."""
+        if isinstance(error, recurrence.StartTooEarlyError):
+            return _(
+                "The start date must be tomorrow (%(date)s) or later: recurring "
+                "invoices are made once a day, and none may be missed.",
+                date=format_date(self.env, error.earliest),
+            )
+        if isinstance(error, recurrence.EndBeforeStartError):
+            return _(
+                "The end date (%(end)s) must be on or after the start date "
+                "(%(start)s).",
+                end=format_date(self.env, error.end),
+                start=format_date(self.env, error.start),
+            )
+        if isinstance(error, recurrence.InvalidPeriodError):
+            return _("Choose a period: week, month, quarter or year.")
+        if isinstance(error, recurrence.InvalidTimezoneError):
+            return _(
+                "The timezone of recurring invoices is not valid; choose one in "
+                "the Invoicing settings."
+            )
+        return str(error)
+
+    def _recurring_check_eligible(self):
+        """Raise unless every move of ``self`` can become a recurring template."""
+        for move in self:
+            if move.move_type != "out_invoice":
+                raise UserError(
+                    _(
+                        "Only customer invoices can be made recurring: credit notes, "
+                        "vendor bills and journal entries cannot."
+                    )
+                )
+            if move.recurring_template_id:
+                raise UserError(
+                    _(
+                        "This invoice was made by a recurring template; it cannot "
+                        "become a template itself."
+                    )
+                )
+            if move.state != "draft" or move.posted_before:
+                raise UserError(
+                    _(
+                        "Only a draft invoice that was never posted can become a "
+                        "recurring template. Duplicate this invoice and make the "
+                        "copy recurring."
+                    )
+                )
+            if not move.partner_id:
+                raise UserError(
+                    _("Choose the customer before making the invoice recurring.")
+                )
+            if not move.invoice_line_ids.filtered(
+                lambda line: line.display_type == "product"
+            ):
+                raise UserError(
+                    _(
+                        "Add at least one invoice line before making the "
+                        "invoice recurring."
+                    )
+                )
+            if move.currency_id.compare_amounts(move.amount_total, 0) < 0:
+                raise UserError(_("A recurring invoice cannot have a negative total."))
+
+    def _recurring_setup(self, period, start_date, end_date=False):
+        """Turn the draft invoice into an active template, or restart an ended
+        one, from ``start_date`` (tomorrow at the earliest)."""
+        self._recurring_check_access()
+        now = fields.Datetime.now()
+        for move in self:
+            if move.recurring_state in ("active", "paused"):
+                raise UserError(
+                    _("This recurring template is already running; stop it first.")
+                )
+            if not move.recurring_state:
+                move._recurring_check_eligible()
+            company = move.company_id
+            try:
+                recurrence.validate_setup(
+                    period,
+                    start_date,
+                    end_date or None,
+                    company.recurring_invoice_tz,
+                    company._recurring_send_time(),
+                    now=now,
+                )
+            except recurrence.RecurrenceError as error:
+                raise ValidationError(move._recurring_error_message(error)) from error
+            move.write(
+                {
+                    "recurring_state": "active",
+                    "recurring_period": period,
+                    "recurring_start_date": start_date,
+                    "recurring_end_date": end_date or False,
+                    "recurring_next_date": start_date,
+                    "recurring_paused_at": False,
+                    "recurring_user_id": move.recurring_user_id.id or self.env.uid,
+                    "recurring_retry_after": False,
+                    "recurring_last_error": False,
+                }
+            )
+        self._recurring_schedule_next_run(now)
+        return True
+
+    # --- buttons ---------------------------------------------------------------
+    def action_recurring_invoice(self):
+        """Open the dialog that turns this invoice into a recurring template."""
+        if len(self) != 1:
+            raise UserError(_("Select exactly one invoice to make recurring."))
+        self._recurring_check_access()
+        if not self.recurring_state:
+            self._recurring_check_eligible()
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Recurring invoice"),
+            "res_model": "recurring.invoice.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_move_id": self.id},
+        }
+
+    def action_recurring_pause(self):
+        self._recurring_check_access()
+        for move in self.filtered(lambda m: m.recurring_state == "active"):
+            move.write(
+                {
+                    "recurring_state": "paused",
+                    "recurring_paused_at": fields.Datetime.now(),
+                }
+            )
+        return True
+
+    def action_recurring_resume(self):
+        """Resume sending: occurrences that fell inside the pause are not sent
+        (see :meth:`..tools.recurrence.Recurrence.resume`)."""
+        self._recurring_check_access()
+        now = fields.Datetime.now()
+        for move in self.filtered(lambda m: m.recurring_state == "paused"):
+            paused_at = move.recurring_paused_at or now
+            next_date = move._recurring_recurrence().resume(
+                move.recurring_next_date or None, paused_at, now
+            )
+            kept_overdue = next_date and next_date == move.recurring_next_date
+            move.write(
+                {
+                    "recurring_state": "active" if next_date else "ended",
+                    "recurring_next_date": next_date or False,
+                    "recurring_paused_at": False,
+                    "recurring_skip_from": paused_at if kept_overdue else False,
+                    "recurring_skip_until": now if kept_overdue else False,
+                }
+            )
+        self._recurring_schedule_next_run(now)
+        return True
+
+    def action_recurring_stop(self):
+        self._recurring_check_access()
+        self.filtered(lambda m: m.recurring_state in ("active", "paused")).write(
+            {
+                "recurring_state": "ended",
+                "recurring_next_date": False,
+                "recurring_paused_at": False,
+            }
+        )
+        return True
+
+    def action_view_recurring_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action.update(
+            {
+                "domain": [("recurring_template_id", "=", self.id)],
+                "context": {"default_move_type": "out_invoice", "create": False},
+                "name": _("Created Invoices"),
+            }
+        )
+        return action
+
+    def action_open_recurring_template(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.recurring_template_id.id,
+            "view_mode": "form",
+        }
+
+    # --- making invoices -------------------------------------------------------
+    def _recurring_invoice_values(self, occurrence_date):
+        """The values of the invoice this template makes for ``occurrence_date``:
+        a copy of the template with its dates, its salesperson and the
+        ``{period}`` placeholder of its lines filled in the customer's language."""
+        self.ensure_one()
+        values = self.copy_data(
+            {
+                "date": occurrence_date,
+                "invoice_date": occurrence_date,
+                "invoice_user_id": self.invoice_user_id.id,
+                "recurring_template_id": self.id,
+                "recurring_occurrence_date": occurrence_date,
+            }
+        )[0]
+        if not self.invoice_payment_term_id and self.invoice_date_due:
+            gap = (
+                self.invoice_date_due - self.invoice_date
+                if self.invoice_date
+                else timedelta()
+            )
+            values["invoice_date_due"] = occurrence_date + max(gap, timedelta())
+        if any(
+            PERIOD_PLACEHOLDER in (line.name or "") for line in self.invoice_line_ids
+        ):
+            period_name = self._recurring_period_name(occurrence_date)
+            for command in values.get("line_ids", []):
+                line_values = command[2]
+                if PERIOD_PLACEHOLDER in (line_values.get("name") or ""):
+                    line_values["name"] = line_values["name"].replace(
+                        PERIOD_PLACEHOLDER, period_name
+                    )
+        return values
+
+    def _recurring_period_name(self, occurrence_date):
+        """The name of the period ``occurrence_date`` covers, in the customer's
+        language: ``januar 2027``, ``uke 3 2027``, ``1. kvartal 2027``."""
+        lang = self.partner_id.lang or self.env.lang or "en_US"
+        return recurrence.period_name(
+            self.recurring_period,
+            occurrence_date,
+            lang,
+            week_label=self.with_context(lang=lang).env._("week"),
+        )
+
+    def _recurring_make_invoice(self, occurrence_date):
+        """Make and post the template's invoice for ``occurrence_date``."""
+        self.ensure_one()
+        invoice = self.create(self._recurring_invoice_values(occurrence_date))
+        invoice._post(soft=False)
+        return invoice
+
+    def _recurring_process(self, now):
+        """Make every invoice of this template that is due at ``now``, oldest
+        first, and move its next date on. All or nothing: the caller runs it
+        in a savepoint."""
+        self.ensure_one()
+        schedule = self._recurring_recurrence()
+        due_dates = schedule.due(self.recurring_next_date, now)
+        if not due_dates:
+            return self.env["account.move"]
+        skip = None
+        if self.recurring_skip_from and self.recurring_skip_until:
+            skip = (self.recurring_skip_from, self.recurring_skip_until)
+        invoices = self.env["account.move"]
+        for occurrence_date in schedule.due(self.recurring_next_date, now, skip):
+            invoices |= self._recurring_make_invoice(occurrence_date)
+        next_date = schedule.successor(due_dates[-1])
+        self.write(
+            {
+                "recurring_next_date": next_date or False,
+                "recurring_state": "active" if next_date else "ended",
+                "recurring_retry_after": False,
+                "recurring_last_error": False,
+                "recurring_skip_from": False,
+                "recurring_skip_until": False,
+            }
+        )
+        return invoices
+
+    def _recurring_record_failure(self, error, now):
+        """Keep a template that failed active, tell its chatter why, and try it
+        again at the next day's run."""
+        self.ensure_one()
+        message = (
+            error.args[0]
+            if isinstance(error, UserError | ValidationError) and error.args
+            else str(error)
+        )
+        tomorrow = self.company_id._recurring_last_due_date(now) + timedelta(days=1)
+        retry_at = self._recurring_recurrence().send_moment(tomorrow)
+        self.write(
+            {
+                "recurring_retry_after": retry_at.replace(tzinfo=None),
+                "recurring_last_error": message,
+            }
+        )
+        self.message_post(
+            body=Markup("%s<br/>%s")
+            % (
+                _(
+                    "The invoice due on %(date)s could not be made; it will be "
+                    "tried again at the next run:",
+                    date=format_date(self.env, self.recurring_next_date),
+                ),
+                message,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _recurring_send_invoices(self, invoices):
+        """Seam for sending the invoices the scheduler made (the next step of
+        the product). Called after each template's invoices are posted."""
+        return invoices
+
+    # --- the scheduled action ----------------------------------------------------
+    def _recurring_due_domain_sql(self, now):
+        cutoffs = [
+            SQL("(%s, %s::date)", company.id, company._recurring_last_due_date(now))
+            for company in self.env["res.company"].sudo().search([])
+        ]
+        return SQL(
+            """
+              FROM account_move move
+              JOIN (VALUES %(cutoffs)s) AS cutoff(company_id, due_until)
+                ON cutoff.company_id = move.company_id
+             WHERE move.recurring_state = 'active'
+               AND move.recurring_next_date <= cutoff.due_until
+               AND (move.recurring_retry_after IS NULL
+                    OR move.recurring_retry_after <= %(now)s)
+            """,
+            cutoffs=SQL(", ").join(cutoffs),
+            now=now,
+        )
+
+    def _recurring_lock_due_templates(self, now, limit):
+        """Lock up to ``limit`` due templates, skipping those another worker
+        holds, oldest next date first."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move.id %(due)s
+                 ORDER BY move.recurring_next_date, move.id
+                 LIMIT %(limit)s
+                   FOR NO KEY UPDATE OF move SKIP LOCKED
+                """,
+                due=self._recurring_due_domain_sql(now),
+                limit=limit,
+            )
+        )
+        return self.browse(row[0] for row in self.env.cr.fetchall())
+
+    def _recurring_count_due(self, now):
+        self.env.cr.execute(
+            SQL("SELECT COUNT(*) %s", self._recurring_due_domain_sql(now))
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _cron_recurring_invoices(self, batch_size=None, now=None):
+        """Make, post and send every due recurring invoice: one batch of
+        templates per call, each template in its own savepoint, committed
+        together. ``ir.cron``'s progress API calls again while some remain.
+
+        Returns how many due templates remain (-1: unknown, another worker
+        holds them)."""
+        now = now or fields.Datetime.now()
+        batch_size = batch_size or int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("recurring_invoice.batch_size", 50)
+        )
+        auto_commit = not modules.module.current_test
+        try:
+            with self.env.cr.savepoint():
+                templates = self._recurring_lock_due_templates(now, batch_size)
+        except psycopg2.errors.SerializationFailure:
+            # Another worker committed these rows after our snapshot began:
+            # they are done or being done. Run again in a new transaction.
+            _logger.info("Recurring invoices: concurrent run detected, retrying later")
+            self.env.ref("recurring_invoice.ir_cron_recurring_invoice")._trigger()
+            return -1
+        for template in templates:
+            template = template.with_company(template.company_id)
+            try:
+                with self.env.cr.savepoint():
+                    invoices = template._recurring_process(now)
+            except Exception as error:  # noqa: BLE001 - one bad template must not stop the others
+                _logger.warning("Recurring template %s failed: %s", template.id, error)
+                template._recurring_record_failure(error, now)
+                continue
+            template._recurring_send_invoices(invoices)
+        remaining = self._recurring_count_due(now)
+        self.env["ir.cron"]._notify_progress(done=len(templates), remaining=remaining)
+        if not remaining:
+            self._recurring_schedule_next_run(now)
+        if auto_commit:
+            # One batch is one transaction: a crash loses at most this batch,
+            # which the next run makes again.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        return remaining
+
+    @api.model
+    def _recurring_schedule_next_run(self, now):
+        """Make the scheduled action fire at each company's next send moment.
+
+        A daily ``ir.cron`` keeps a fixed UTC time and drifts by an hour at each
+        change of summer time; a trigger at the exact local moment does not."""
+        cron = self.env.ref(
+            "recurring_invoice.ir_cron_recurring_invoice", raise_if_not_found=False
+        )
+        if not cron:
+            return
+        moments = set()
+        for company in self.env["res.company"].sudo().search([]):
+            next_day = company._recurring_last_due_date(now) + timedelta(days=1)
+            schedule = recurrence.Recurrence(
+                "week",
+                next_day,
+                tz=company.recurring_invoice_tz,
+                send_time=company._recurring_send_time(),
+            )
+            moments.add(schedule.send_moment(next_day).replace(tzinfo=None))
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        planned = set(
+            Trigger.search(
+                [("cron_id", "=", cron.id), ("call_at", "in", list(moments))]
+            ).mapped("call_at")
+        )
+        missing = sorted(moments - planned)
+        if missing:
+            cron.sudo()._trigger(missing)

@@ -1,0 +1,59 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import time
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from odoo.addons.base.models.res_partner import _tz_get
+
+from ..tools import recurrence
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    recurring_invoice_tz = fields.Selection(
+        _tz_get,
+        string="Recurring Invoices Timezone",
+        default=recurrence.DEFAULT_TZ,
+        required=True,
+        help="Recurring invoices are made and sent at the send time in this "
+        "timezone, the same wall-clock time in summer and winter.",
+    )
+    recurring_invoice_send_time = fields.Float(
+        string="Recurring Invoices Send Time",
+        default=recurrence.DEFAULT_SEND_TIME.hour
+        + recurrence.DEFAULT_SEND_TIME.minute / 60,
+        required=True,
+        help="Local time of day at which the recurring invoices due that day "
+        "are made, posted and sent.",
+    )
+
+    @api.constrains("recurring_invoice_send_time")
+    def _check_recurring_invoice_send_time(self):
+        for company in self:
+            if not 0 <= company.recurring_invoice_send_time < 24:
+                raise ValidationError(
+                    _(
+                        "The send time of recurring invoices must be between "
+                        "00:00 and 23:59."
+                    )
+                )
+
+    def _recurring_send_time(self):
+        """The send time as a :class:`datetime.time`, to the minute."""
+        self.ensure_one()
+        minutes = round(self.recurring_invoice_send_time * 60)
+        return time(minutes // 60 % 24, minutes % 60)
+
+    def _recurring_today(self, now):
+        """The date at instant ``now`` in the company's recurring timezone."""
+        self.ensure_one()
+        return recurrence.local_today(self.recurring_invoice_tz, now)
+
+    def _recurring_last_due_date(self, now):
+        """The last occurrence date that is due at ``now`` in this company."""
+        self.ensure_one()
+        return recurrence.last_due_date(
+            self.recurring_invoice_tz, self._recurring_send_time(), now=now
+        )

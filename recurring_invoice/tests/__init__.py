@@ -1,0 +1,1 @@
+from . import test_install, test_recurring_cron, test_recurring_template

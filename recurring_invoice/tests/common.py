@@ -1,0 +1,72 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import date, datetime, timedelta
+
+import pytz
+from freezegun import freeze_time
+
+from odoo import Command
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+OSLO = pytz.timezone("Europe/Oslo")
+
+
+def oslo(*args):
+    """A naive UTC datetime for a wall-clock time in Oslo, as Odoo stores them."""
+    return OSLO.localize(datetime(*args)).astimezone(pytz.utc).replace(tzinfo=None)
+
+
+class RecurringInvoiceCase(AccountTestInvoicingCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.company.recurring_invoice_tz = "Europe/Oslo"
+        cls.env.company.recurring_invoice_send_time = 6.25
+        cls.Move = cls.env["account.move"]
+        cls.cron = cls.env.ref("recurring_invoice.ir_cron_recurring_invoice")
+
+    def make_draft(self, partner=None, name="Rent", price=1000.0, taxes=None, **values):
+        return self.Move.create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": (partner or self.partner_a).id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.product_a.id,
+                            "name": name,
+                            "quantity": 1,
+                            "price_unit": price,
+                            "tax_ids": [Command.set((taxes or self.tax_sale_a).ids)],
+                        }
+                    )
+                ],
+                **values,
+            }
+        )
+
+    def make_template(
+        self, period="month", start=date(2027, 1, 31), end=None, at=None, **values
+    ):
+        """A template set up the day before ``start`` (or at ``at``)."""
+        draft = self.make_draft(**values)
+        eve = start - timedelta(days=1)
+        at = at or oslo(eve.year, eve.month, eve.day, 12, 0)
+        with freeze_time(at):
+            draft._recurring_setup(period, start, end)
+        return draft
+
+    def flush_tracking(self):
+        """Write the chatter's tracking messages now, as a commit would."""
+        self.env.flush_all()
+        self.env.cr.precommit.run()
+
+    def run_cron(self, at, batch_size=None):
+        """Run the scheduled action at instant ``at`` (naive UTC) as the
+        scheduler would: batch after batch until nothing remains."""
+        with freeze_time(at):
+            for _batch in range(1000):
+                remaining = self.Move._cron_recurring_invoices(batch_size=batch_size)
+                if remaining <= 0:
+                    break
+        self.env.invalidate_all()

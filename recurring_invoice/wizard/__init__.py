@@ -1,0 +1,1 @@
+from . import recurring_invoice_wizard
