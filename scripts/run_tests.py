@@ -136,12 +136,13 @@ def odoo_suite(odoo, rc):
     Returns (passed, failed)."""
     database = f"ri_test_{uuid.uuid4().hex[:10]}"
     LOG_DIR.mkdir(exist_ok=True)
-    base = [odoo, "-c", rc, "-d", database, "--addons-path", addons_path(rc)]
+    options = ["-c", rc, "-d", database, "--addons-path", addons_path(rc)]
     passed = failed = 0
     try:
         install = run(
             [
-                *base,
+                odoo,
+                *options,
                 "-i",
                 ADDON,
                 "--without-demo=all",
@@ -179,7 +180,7 @@ def odoo_suite(odoo, rc):
         say(f"Odoo suite: {result.group(0) if result else 'no result line'}")
 
         uninstall = run(
-            [*base, "shell"],
+            [odoo, "shell", *options],
             input=(
                 f"env['ir.module.module'].search([('name', '=', '{ADDON}')])"
                 ".button_immediate_uninstall()\n"

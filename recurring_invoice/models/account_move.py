@@ -165,15 +165,11 @@ class AccountMove(models.Model):
 
     # --- guards -------------------------------------------------------------
     def _post(self, soft=True):
-        templates = self.filtered("recurring_state")
-        if templates:
+        if self.filtered("recurring_state"):
             raise UserError(
                 _(
-                    "%(names)s is a recurring template: it is never posted itself. "
-                    "Its invoices are made and posted by the scheduler on each "
-                    "due date.",
-                    names=", ".join(templates.mapped("partner_id.display_name"))
-                    or _("This invoice"),
+                    "A recurring template is never posted itself: its invoices are "
+                    "made and posted by the scheduler on each due date."
                 )
             )
         return super()._post(soft=soft)
