@@ -34,6 +34,12 @@ PERIOD_SELECTION = [
 
 PERIOD_PLACEHOLDER = "{period}"
 
+#: How many times the scheduler tries to send an invoice before leaving it to
+#: the user, and how much the template's side panel lists.
+MAX_SEND_ATTEMPTS = 3
+PANEL_INVOICES = 10
+PANEL_UPCOMING = 5
+
 # Fields that only the scheduler and the template's buttons may change.
 RECURRING_CONTROL_FIELDS = {
     "recurring_state",
@@ -45,6 +51,13 @@ RECURRING_CONTROL_FIELDS = {
     "recurring_skip_from",
     "recurring_skip_until",
 }
+
+
+def _error_text(error):
+    """The message of an error, as a user reads it."""
+    if isinstance(error, UserError | ValidationError) and error.args:
+        return error.args[0]
+    return str(error) or error.__class__.__name__
 
 
 class AccountMove(models.Model):
@@ -125,6 +138,25 @@ class AccountMove(models.Model):
         readonly=True,
         help="The occurrence of the recurring template this invoice was made for.",
     )
+    recurring_send_state = fields.Selection(
+        [("to_send", "To send"), ("sent", "Sent"), ("failed", "Could not be sent")],
+        string="Sending",
+        copy=False,
+        readonly=True,
+        help="Sending of an invoice made by a recurring template: the scheduler "
+        "tries a few times, then leaves it to you.",
+    )
+    recurring_send_attempts = fields.Integer(copy=False, readonly=True)
+    recurring_to_report = fields.Boolean(
+        copy=False,
+        readonly=True,
+        help="Sent, or failed to send, since the last daily summary.",
+    )
+    recurring_panel = fields.Html(
+        string="Recurring Invoice Overview",
+        compute="_compute_recurring_panel",
+        sanitize=False,
+    )
 
     _sql_constraints = [
         (
@@ -144,6 +176,13 @@ class AccountMove(models.Model):
              WHERE recurring_state = 'active'
             """
         )
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS account_move_recurring_to_send_index
+                ON account_move (id)
+             WHERE recurring_send_state = 'to_send'
+            """
+        )
 
     @api.depends("recurring_invoice_ids")
     def _compute_recurring_invoice_count(self):
@@ -156,6 +195,48 @@ class AccountMove(models.Model):
         )
         for move in self:
             move.recurring_invoice_count = counts.get(move, 0)
+
+    @api.depends(
+        "recurring_state",
+        "recurring_next_date",
+        "recurring_end_date",
+        "recurring_invoice_ids",
+    )
+    def _compute_recurring_panel(self):
+        for move in self:
+            move.recurring_panel = (
+                move._recurring_panel_html() if move.recurring_state else False
+            )
+
+    def _recurring_panel_values(self):
+        """What the side panel shows: the latest invoices made, newest first,
+        and the next send moments. Its cost does not grow with the history."""
+        self.ensure_one()
+        invoices = self.search(
+            [("recurring_template_id", "=", self._origin.id or 0)],
+            order="recurring_occurrence_date desc, id desc",
+            limit=PANEL_INVOICES,
+        )
+        upcoming = []
+        if self.recurring_state == "active" and self.recurring_next_date:
+            upcoming = self._recurring_recurrence().upcoming(
+                self.recurring_next_date, PANEL_UPCOMING
+            )
+        return {
+            "template": self,
+            "invoices": invoices,
+            "invoice_count": self.recurring_invoice_count,
+            "upcoming": upcoming,
+            "payment_states": dict(
+                self._fields["payment_state"]._description_selection(self.env)
+            ),
+        }
+
+    def _recurring_panel_html(self):
+        return self.env["ir.qweb"]._render(
+            "recurring_invoice.recurring_template_panel",
+            self._recurring_panel_values(),
+        )
 
     @api.depends("recurring_state")
     def _compute_hide_post_button(self):
@@ -418,6 +499,7 @@ class AccountMove(models.Model):
                 "invoice_user_id": self.invoice_user_id.id,
                 "recurring_template_id": self.id,
                 "recurring_occurrence_date": occurrence_date,
+                "recurring_send_state": "to_send",
             }
         )[0]
         if not self.invoice_payment_term_id and self.invoice_date_due:
@@ -457,11 +539,12 @@ class AccountMove(models.Model):
         invoice._post(soft=False)
         return invoice
 
-    def _recurring_process(self, now):
+    def _recurring_process(self, now=None):
         """Make every invoice of this template that is due at ``now``, oldest
         first, and move its next date on. All or nothing: the caller runs it
         in a savepoint."""
         self.ensure_one()
+        now = now or fields.Datetime.now()
         schedule = self._recurring_recurrence()
         due_dates = schedule.due(self.recurring_next_date, now)
         if not due_dates:
@@ -489,16 +572,10 @@ class AccountMove(models.Model):
         """Keep a template that failed active, tell its chatter why, and try it
         again at the next day's run."""
         self.ensure_one()
-        message = (
-            error.args[0]
-            if isinstance(error, UserError | ValidationError) and error.args
-            else str(error)
-        )
-        tomorrow = self.company_id._recurring_last_due_date(now) + timedelta(days=1)
-        retry_at = self._recurring_recurrence().send_moment(tomorrow)
+        message = _error_text(error)
         self.write(
             {
-                "recurring_retry_after": retry_at.replace(tzinfo=None),
+                "recurring_retry_after": self._recurring_next_run_moment(now),
                 "recurring_last_error": message,
             }
         )
@@ -515,10 +592,169 @@ class AccountMove(models.Model):
             subtype_xmlid="mail.mt_note",
         )
 
-    def _recurring_send_invoices(self, invoices):
-        """Seam for sending the invoices the scheduler made (the next step of
-        the product). Called after each template's invoices are posted."""
+    def _recurring_responsible_user(self):
+        """Who is told about this template's invoices: its salesperson, else
+        the user who made it recurring."""
+        template = self.recurring_template_id or self
+        return template.invoice_user_id or template.recurring_user_id
+
+    def _recurring_send(self):
+        """Send one invoice made by the scheduler with Odoo's own sending: the
+        standard invoice e-mail and PDF in the customer's language, or the
+        customer's own sending method where Odoo knows one. Raises when the
+        invoice could not be sent."""
+        self.ensure_one()
+        sender = self.env["account.move.send"]
+        method = sender._get_default_sending_method(self)
+        # "Manual" means nobody sends it: a recurring invoice is e-mailed.
+        methods = {"email"} if method in (False, "manual") else {method}
+        if "email" in methods and not self.partner_id.email:
+            raise UserError(
+                _(
+                    "The customer %(customer)s has no e-mail address.",
+                    customer=self.partner_id.display_name,
+                )
+            )
+        author = self._recurring_responsible_user() or self.env.user
+        sender._generate_and_send_invoices(
+            self,
+            allow_raising=True,
+            sending_methods=methods,
+            author_user_id=author.id,
+            author_partner_id=author.partner_id.id,
+        )
+        if not self.is_move_sent:
+            raise UserError(_("Odoo could not send this invoice."))
+
+    def _recurring_send_pending(self, now, limit):
+        """Send up to ``limit`` invoices waiting to be sent, each in its own
+        savepoint: a failure never undoes the invoice, which stays posted and
+        is tried again at the next run, at most MAX_SEND_ATTEMPTS times."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT id FROM account_move
+                 WHERE recurring_send_state = 'to_send'
+                   AND (recurring_retry_after IS NULL
+                        OR recurring_retry_after <= %(now)s)
+                 ORDER BY id
+                 LIMIT %(limit)s
+                   FOR NO KEY UPDATE SKIP LOCKED
+                """,
+                now=now,
+                limit=limit,
+            )
+        )
+        invoices = self.browse(row[0] for row in self.env.cr.fetchall())
+        for invoice in invoices:
+            invoice = invoice.with_company(invoice.company_id)
+            try:
+                with self.env.cr.savepoint():
+                    invoice._recurring_send()
+            except Exception as error:  # noqa: BLE001 - PDF and mail errors alike
+                _logger.info("Recurring invoice %s not sent: %s", invoice.id, error)
+                invoice._recurring_record_send_failure(error, now)
+            else:
+                invoice.write(
+                    {
+                        "recurring_send_state": "sent",
+                        "recurring_send_attempts": invoice.recurring_send_attempts + 1,
+                        "recurring_last_error": False,
+                        "recurring_retry_after": False,
+                        "recurring_to_report": True,
+                    }
+                )
         return invoices
+
+    def _recurring_record_send_failure(self, error, now):
+        """Keep the invoice posted, tell its chatter (internal note) why it was
+        not sent, and try again at the next day's run, a few times at most."""
+        self.ensure_one()
+        attempts = self.recurring_send_attempts + 1
+        message = _error_text(error)
+        self.write(
+            {
+                "recurring_send_state": "to_send"
+                if attempts < MAX_SEND_ATTEMPTS
+                else "failed",
+                "recurring_send_attempts": attempts,
+                "recurring_last_error": message,
+                "recurring_retry_after": self._recurring_next_run_moment(now),
+                "recurring_to_report": True,
+            }
+        )
+        self.with_context(no_new_invoice=True).message_post(
+            body=_(
+                "This invoice could not be sent (attempt %(attempt)s of %(max)s): "
+                "%(reason)s",
+                attempt=attempts,
+                max=MAX_SEND_ATTEMPTS,
+                reason=message,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _recurring_next_run_moment(self, now):
+        """The next day's send moment of this move's company (naive UTC)."""
+        company = self.company_id
+        tomorrow = company._recurring_last_due_date(now) + timedelta(days=1)
+        moment = recurrence.Recurrence(
+            "week",
+            tomorrow,
+            tz=company.recurring_invoice_tz,
+            send_time=company._recurring_send_time(),
+        ).send_moment(tomorrow)
+        return moment.replace(tzinfo=None)
+
+    # --- the daily summary -------------------------------------------------------
+    @api.model
+    def _recurring_send_summaries(self, now):
+        """E-mail each responsible user one summary of what was sent, and what
+        could not be, since the last summary. Never posted on the invoices:
+        their followers include customers."""
+        invoices = self.search(
+            [("recurring_to_report", "=", True)],
+            order="recurring_occurrence_date, id",
+        )
+        if not invoices:
+            return 0
+        mail_template = self.env.ref(
+            "recurring_invoice.mail_template_recurring_summary"
+        )
+        by_user = {}
+        for invoice in invoices:
+            user = invoice._recurring_responsible_user()
+            by_user[user] = by_user.get(user, self.browse()) | invoice
+        for user, user_invoices in by_user.items():
+            if not user.email:
+                _logger.warning(
+                    "Recurring invoices: no summary for user %s, who has no e-mail",
+                    user.id,
+                )
+                continue
+            mail_template.with_context(
+                lang=user.lang,
+                **user_invoices._recurring_summary_context(user, now),
+            ).send_mail(user.id, email_layout_xmlid="mail.mail_notification_light")
+        invoices.recurring_to_report = False
+        return len(by_user)
+
+    def _recurring_summary_context(self, user, now):
+        """The rendering context of one user's summary: the invoices sent and
+        those that could not be, with totals per currency."""
+        sent = self.filtered(lambda inv: inv.recurring_send_state == "sent")
+        totals = {}
+        for invoice in sent:
+            totals[invoice.currency_id] = (
+                totals.get(invoice.currency_id, 0.0) + invoice.amount_total
+            )
+        tz = user.tz or self.company_id[:1].recurring_invoice_tz
+        return {
+            "recurring_sent": sent,
+            "recurring_failed": self - sent,
+            "recurring_totals": list(totals.items()),
+            "recurring_date": recurrence.local_today(tz, now),
+        }
 
     # --- the scheduled action ----------------------------------------------------
     def _recurring_due_domain_sql(self, now):
@@ -557,6 +793,16 @@ class AccountMove(models.Model):
         )
         return self.browse(row[0] for row in self.env.cr.fetchall())
 
+    def _recurring_count_to_send(self, now):
+        return self.search_count(
+            [
+                ("recurring_send_state", "=", "to_send"),
+                "|",
+                ("recurring_retry_after", "=", False),
+                ("recurring_retry_after", "<=", now),
+            ]
+        )
+
     def _recurring_count_due(self, now):
         self.env.cr.execute(
             SQL("SELECT COUNT(*) %s", self._recurring_due_domain_sql(now))
@@ -564,7 +810,7 @@ class AccountMove(models.Model):
         return self.env.cr.fetchone()[0]
 
     @api.model
-    def _cron_recurring_invoices(self, batch_size=None, now=None):
+    def _cron_recurring_invoices(self, batch_size=None, now=None, auto_commit=None):
         """Make, post and send every due recurring invoice: one batch of
         templates per call, each template in its own savepoint, committed
         together. ``ir.cron``'s progress API calls again while some remain.
@@ -577,7 +823,8 @@ class AccountMove(models.Model):
             .sudo()
             .get_param("recurring_invoice.batch_size", 50)
         )
-        auto_commit = not modules.module.current_test
+        if auto_commit is None:
+            auto_commit = not modules.module.current_test
         try:
             with self.env.cr.savepoint():
                 templates = self._recurring_lock_due_templates(now, batch_size)
@@ -591,19 +838,23 @@ class AccountMove(models.Model):
             template = template.with_company(template.company_id)
             try:
                 with self.env.cr.savepoint():
-                    invoices = template._recurring_process(now)
+                    template._recurring_process(now)
             except Exception as error:  # noqa: BLE001 - one bad template must not stop the others
                 _logger.warning("Recurring template %s failed: %s", template.id, error)
                 template._recurring_record_failure(error, now)
-                continue
-            template._recurring_send_invoices(invoices)
-        remaining = self._recurring_count_due(now)
-        self.env["ir.cron"]._notify_progress(done=len(templates), remaining=remaining)
+        if auto_commit:
+            # Made and posted invoices are safe before any is sent: a crash
+            # loses at most this batch, which the next run makes again.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        sent = self._recurring_send_pending(now, batch_size)
+        remaining = self._recurring_count_due(now) + self._recurring_count_to_send(now)
+        self.env["ir.cron"]._notify_progress(
+            done=len(templates) + len(sent), remaining=remaining
+        )
         if not remaining:
+            self._recurring_send_summaries(now)
             self._recurring_schedule_next_run(now)
         if auto_commit:
-            # One batch is one transaction: a crash loses at most this batch,
-            # which the next run makes again.
             self.env.cr.commit()  # pylint: disable=invalid-commit
         return remaining
 

@@ -164,7 +164,7 @@ class TestRecurringTemplate(RecurringInvoiceCase):
         )
         self.assertEqual(
             sorted(tracked.mapped("new_value_char")),
-            sorted(["Active", "Paused", "Active", "Ended"]),
+            sorted(["Paused", "Active", "Ended"]),
         )
         self.assertTrue(all(m.author_id for m in tracked.mail_message_id))
 

@@ -1,0 +1,225 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from datetime import date
+from unittest.mock import patch
+
+from odoo import Command
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.account.models.account_move_send import AccountMoveSend
+
+from .common import RecurringInvoiceCase, oslo
+
+LOGGER = "odoo.addons.recurring_invoice.models.account_move"
+
+
+@tagged("post_install", "-at_install")
+class TestRecurringSend(RecurringInvoiceCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Fjordutleie AS",
+                "email": "post@fjordutleie.example.com",
+                "invoice_sending_method": "email",
+            }
+        )
+        cls.accountant = new_test_user(
+            cls.env,
+            "kari",
+            name="Kari Nordmann",
+            email="kari@example.com",
+            groups="account.group_account_invoice",
+        )
+
+    def summaries(self):
+        template = self.env.ref("recurring_invoice.mail_template_recurring_summary")
+        return self.env["mail.mail"].search(
+            [("model", "=", "res.users"), ("subject", "=", template.subject)]
+        ) | self.env["mail.mail"].search(
+            [("mail_message_id.subject", "=", template.subject)]
+        )
+
+    def test_invoice_is_sent_after_it_is_posted(self):
+        template = self.make_template(
+            partner=self.customer, invoice_user_id=self.accountant.id
+        )
+        self.run_cron(oslo(2027, 1, 31, 6, 15))
+        invoice = template.recurring_invoice_ids
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.recurring_send_state, "sent")
+        self.assertTrue(invoice.is_move_sent)
+        self.assertTrue(invoice.invoice_pdf_report_id)
+        message = invoice.message_ids.filtered(lambda m: m.message_type == "comment")
+        self.assertIn(self.customer, message.partner_ids)
+        self.assertEqual(message.author_id, self.accountant.partner_id)
+        self.assertTrue(message.attachment_ids)
+
+    def test_customer_without_email(self):
+        self.customer.email = False
+        template = self.make_template(partner=self.customer)
+        with mute_logger(LOGGER):
+            self.run_cron(oslo(2027, 1, 31, 6, 15))
+        invoice = template.recurring_invoice_ids
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.recurring_send_state, "to_send")
+        self.assertIn("no e-mail address", invoice.recurring_last_error)
+        self.assertIn("no e-mail address", invoice.message_ids[0].body)
+        # tried again on the next days, then left to the user
+        with mute_logger(LOGGER):
+            self.run_cron(oslo(2027, 2, 1, 6, 15))
+            self.run_cron(oslo(2027, 2, 2, 6, 15))
+            self.run_cron(oslo(2027, 2, 3, 6, 15))
+        self.assertEqual(invoice.recurring_send_state, "failed")
+        self.assertEqual(invoice.recurring_send_attempts, 3)
+        self.assertEqual(invoice.state, "posted")
+
+    def test_failed_sending_is_retried_and_never_undoes_the_invoice(self):
+        template = self.make_template(
+            partner=self.customer, invoice_user_id=self.accountant.id
+        )
+        original = AccountMoveSend._generate_and_send_invoices
+
+        def broken_pdf(self, moves, **kwargs):
+            raise ValueError("Cannot read an empty file")  # like PyPDF2 EmptyFileError
+
+        with (
+            patch.object(AccountMoveSend, "_generate_and_send_invoices", broken_pdf),
+            mute_logger(LOGGER),
+        ):
+            self.run_cron(oslo(2027, 1, 31, 6, 15))
+        invoice = template.recurring_invoice_ids
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.recurring_send_state, "to_send")
+        self.assertFalse(invoice.is_move_sent)
+        first = self.summaries()
+        self.assertEqual(len(first), 1)
+        self.assertIn("Could not be sent", first.body_html)
+        self.assertIn("empty file", first.body_html)
+        # the same morning nothing more happens; the next day it goes out
+        self.run_cron(oslo(2027, 1, 31, 9, 0))
+        self.assertEqual(invoice.recurring_send_state, "to_send")
+        self.assertEqual(AccountMoveSend._generate_and_send_invoices, original)
+        self.run_cron(oslo(2027, 2, 1, 6, 15))
+        self.assertEqual(invoice.recurring_send_state, "sent")
+        second = self.summaries() - first
+        self.assertEqual(len(second), 1)
+        self.assertIn(invoice.name, second.body_html)
+        self.assertNotIn("Could not be sent", second.body_html)
+
+    def test_one_summary_per_user_and_none_on_a_quiet_day(self):
+        other = new_test_user(
+            self.env,
+            "ola",
+            name="Ola Nordmann",
+            email="ola@example.com",
+            groups="account.group_account_invoice",
+        )
+        mine = self.make_template(
+            partner=self.customer, invoice_user_id=self.accountant.id
+        )
+        also_mine = self.make_template(
+            partner=self.customer, invoice_user_id=self.accountant.id, price=250.0
+        )
+        theirs = self.make_template(partner=self.customer, invoice_user_id=other.id)
+        self.run_cron(oslo(2027, 1, 31, 6, 15))
+        summaries = self.summaries()
+        self.assertEqual(len(summaries), 2)
+        kari = summaries.filtered(
+            lambda m: self.accountant.partner_id in m.recipient_ids
+        )
+        ola = summaries - kari
+        self.assertIn(other.partner_id, ola.recipient_ids)
+        for invoice in (mine | also_mine).recurring_invoice_ids:
+            self.assertIn(invoice.name, kari.body_html)
+            self.assertNotIn(invoice.name, ola.body_html)
+        self.assertIn(theirs.recurring_invoice_ids.name, ola.body_html)
+        # summaries are never posted on the invoices
+        for invoice in (mine | also_mine | theirs).recurring_invoice_ids:
+            self.assertFalse(
+                invoice.message_ids.filtered(lambda m: "Summary" in (m.subject or ""))
+            )
+        self.run_cron(oslo(2027, 2, 1, 6, 15))
+        self.assertEqual(self.summaries(), summaries)
+
+    def test_summary_in_norwegian(self):
+        self.env["res.lang"]._activate_lang("nb_NO")
+        self.env["ir.module.module"]._load_module_terms(
+            ["recurring_invoice"], ["nb_NO"], overwrite=True
+        )
+        self.accountant.lang = "nb_NO"
+        nok = self.env.ref("base.NOK")
+        nok.active = True
+        template = self.make_template(
+            start=date(2026, 11, 26),
+            partner=self.customer,
+            invoice_user_id=self.accountant.id,
+            price=1234.5,
+            taxes=self.env["account.tax"],
+            currency_id=nok.id,
+        )
+        self.run_cron(oslo(2026, 11, 26, 6, 15))
+        summary = self.summaries()
+        invoice = template.recurring_invoice_ids
+        self.assertEqual(len(summary), 1)
+        self.assertIn(
+            "Oppsummering av gjentagende fakturaer sendt i dag", summary.body_html
+        )
+        self.assertIn("26.11.2026", summary.body_html)
+        self.assertIn("1\N{NO-BREAK SPACE}234,50", summary.body_html)
+        self.assertIn(invoice.name, summary.body_html)
+
+    def test_panel_shows_history_and_upcoming(self):
+        template = self.make_template(period="month", start=date(2027, 1, 31))
+        self.run_cron(oslo(2027, 1, 31, 6, 15))
+        html = str(template._recurring_panel_html())
+        self.assertIn(template.recurring_invoice_ids.name, html)
+        for day in (
+            "02/28/2027",
+            "03/31/2027",
+            "04/30/2027",
+            "05/31/2027",
+            "06/30/2027",
+        ):
+            self.assertIn(day, html)
+        self.assertNotIn("07/31/2027", html)
+        self.assertIn("06:15", html)
+        template.action_recurring_pause()
+        template.invalidate_recordset(["recurring_panel"])
+        self.assertIn("Paused", str(template.recurring_panel))
+        self.assertNotIn("02/28/2027", str(template.recurring_panel))
+
+    def count_queries(self, function):
+        function()  # warm the registry's caches (currencies, languages)
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        function()
+        return self.cr.sql_log_count - before
+
+    def test_panel_query_count_does_not_grow_with_history(self):
+        template = self.make_template(period="week", start=date(2027, 1, 4))
+        self.run_cron(oslo(2027, 1, 4, 6, 15))
+        with_one = self.count_queries(template._recurring_panel_html)
+        # 199 more invoices of the template (drafts are enough for the panel)
+        values = template.copy_data()[0]
+        self.Move.create(
+            [
+                {
+                    **values,
+                    "recurring_template_id": template.id,
+                    "recurring_occurrence_date": date(2030, 1, 7 + n % 20).replace(
+                        year=2030 + n // 20
+                    ),
+                    "line_ids": [
+                        Command.create(dict(command[2]))
+                        for command in values["line_ids"]
+                    ],
+                }
+                for n in range(199)
+            ]
+        )
+        with_200 = self.count_queries(template._recurring_panel_html)
+        self.assertEqual(template.recurring_invoice_count, 200)
+        self.assertEqual(with_one, with_200)
