@@ -22,6 +22,14 @@
         "views/res_config_settings_views.xml",
     ],
     "demo": ["demo/recurring_invoice_demo.xml"],
+    "assets": {
+        "web.assets_backend": [
+            "recurring_invoice/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "recurring_invoice/static/tests/tours/**/*",
+        ],
+    },
     "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,

@@ -70,3 +70,27 @@ def test_po_files_parse(path):
 
 def test_no_english_po():
     assert not (ADDON / "i18n/en.po").exists()
+
+
+PLACEHOLDER = re.compile(r"%\(\w+\)s|\{period\}|\{\{.*?\}\}|</?[a-zA-Z][^>]*>")
+
+
+def test_norwegian_po_is_complete():
+    pot = polib.pofile(str(ADDON / "i18n/recurring_invoice.pot"))
+    nb = polib.pofile(str(ADDON / "i18n/nb.po"))
+    assert nb.metadata.get("Language") == "nb"
+    translations = {entry.msgid: entry for entry in nb}
+    missing = [entry.msgid for entry in pot if entry.msgid not in translations]
+    assert not missing, f"untranslated in nb.po: {missing}"
+    assert not [e.msgid for e in nb.fuzzy_entries()], "fuzzy entries in nb.po"
+    assert not [e.msgid for e in nb if not e.msgstr], "empty msgstr in nb.po"
+    obsolete = set(translations) - {entry.msgid for entry in pot}
+    assert not obsolete, f"nb.po has terms the .pot no longer has: {obsolete}"
+    for entry in pot:
+        translated = translations[entry.msgid]
+        assert sorted(PLACEHOLDER.findall(entry.msgid)) == sorted(
+            PLACEHOLDER.findall(translated.msgstr)
+        ), f"placeholders or markup differ in {entry.msgid!r}"
+        # Odoo loads code strings only when they carry these markers.
+        for marker in ("odoo-python", "odoo-javascript"):
+            assert (marker in entry.comment) == (marker in translated.comment)

@@ -1,6 +1,8 @@
 from . import (
+    test_i18n,
     test_install,
     test_recurring_cron,
     test_recurring_send,
     test_recurring_template,
+    test_tour,
 )
