@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench-engine lint
+.PHONY: run test bench-engine i18n
 
 $(STAMP): requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,3 +18,6 @@ run:
 
 bench-engine: $(STAMP)
 	$(VENV)/bin/python bench/bench_engine.py
+
+i18n:
+	bash scripts/update_i18n.sh
