@@ -540,32 +540,44 @@ class AccountMove(models.Model):
         return invoice
 
     def _recurring_process(self, now=None):
-        """Make every invoice of this template that is due at ``now``, oldest
-        first, and move its next date on. All or nothing: the caller runs it
-        in a savepoint."""
-        self.ensure_one()
+        """Make every invoice of these templates that is due at ``now``, oldest
+        first for each template, and move their next dates on.
+
+        All invoices are created in one ``create`` and posted in one ``_post``:
+        all or nothing, so the caller runs it in a savepoint (and retries the
+        templates one by one when it fails)."""
         now = now or fields.Datetime.now()
-        schedule = self._recurring_recurrence()
-        due_dates = schedule.due(self.recurring_next_date, now)
-        if not due_dates:
-            return self.env["account.move"]
-        skip = None
-        if self.recurring_skip_from and self.recurring_skip_until:
-            skip = (self.recurring_skip_from, self.recurring_skip_until)
-        invoices = self.env["account.move"]
-        for occurrence_date in schedule.due(self.recurring_next_date, now, skip):
-            invoices |= self._recurring_make_invoice(occurrence_date)
-        next_date = schedule.successor(due_dates[-1])
-        self.write(
-            {
-                "recurring_next_date": next_date or False,
-                "recurring_state": "active" if next_date else "ended",
-                "recurring_retry_after": False,
-                "recurring_last_error": False,
-                "recurring_skip_from": False,
-                "recurring_skip_until": False,
-            }
-        )
+        values = []
+        next_dates = {}
+        for template in self:
+            schedule = template._recurring_recurrence()
+            due_dates = schedule.due(template.recurring_next_date, now)
+            if not due_dates:
+                continue
+            skip = None
+            if template.recurring_skip_from and template.recurring_skip_until:
+                skip = (template.recurring_skip_from, template.recurring_skip_until)
+            values += [
+                template._recurring_invoice_values(occurrence_date)
+                for occurrence_date in schedule.due(
+                    template.recurring_next_date, now, skip
+                )
+            ]
+            next_date = schedule.successor(due_dates[-1])
+            next_dates[next_date] = next_dates.get(next_date, self.browse()) | template
+        invoices = self.create(values)
+        invoices._post(soft=False)
+        for next_date, templates in next_dates.items():
+            templates.write(
+                {
+                    "recurring_next_date": next_date or False,
+                    "recurring_state": "active" if next_date else "ended",
+                    "recurring_retry_after": False,
+                    "recurring_last_error": False,
+                    "recurring_skip_from": False,
+                    "recurring_skip_until": False,
+                }
+            )
         return invoices
 
     def _recurring_record_failure(self, error, now):
@@ -757,6 +769,28 @@ class AccountMove(models.Model):
         }
 
     # --- the scheduled action ----------------------------------------------------
+    def _recurring_process_isolated(self, now):
+        """Process the templates together, the fast way; if that fails, one
+        by one, each in its own savepoint, so that one bad template (archived
+        journal, deprecated account, locked period...) does not stop the
+        others: its error goes on its chatter and it is tried again at the next
+        run."""
+        if len(self) > 1:
+            try:
+                with self.env.cr.savepoint():
+                    return self._recurring_process(now)
+            except Exception as error:  # noqa: BLE001 - sorted out one by one below
+                _logger.info("Recurring templates retried one by one: %s", error)
+        invoices = self.browse()
+        for template in self:
+            try:
+                with self.env.cr.savepoint():
+                    invoices |= template._recurring_process(now)
+            except Exception as error:  # noqa: BLE001 - one bad template must not stop the others
+                _logger.warning("Recurring template %s failed: %s", template.id, error)
+                template._recurring_record_failure(error, now)
+        return invoices
+
     def _recurring_due_domain_sql(self, now):
         cutoffs = [
             SQL("(%s, %s::date)", company.id, company._recurring_last_due_date(now))
@@ -834,14 +868,10 @@ class AccountMove(models.Model):
             _logger.info("Recurring invoices: concurrent run detected, retrying later")
             self.env.ref("recurring_invoice.ir_cron_recurring_invoice")._trigger()
             return -1
-        for template in templates:
-            template = template.with_company(template.company_id)
-            try:
-                with self.env.cr.savepoint():
-                    template._recurring_process(now)
-            except Exception as error:  # noqa: BLE001 - one bad template must not stop the others
-                _logger.warning("Recurring template %s failed: %s", template.id, error)
-                template._recurring_record_failure(error, now)
+        for company in templates.company_id:
+            templates.filtered(
+                lambda t, company=company: t.company_id == company
+            ).with_company(company)._recurring_process_isolated(now)
         if auto_commit:
             # Made and posted invoices are safe before any is sent: a crash
             # loses at most this batch, which the next run makes again.

@@ -37,7 +37,11 @@ class RecurringInvoiceCase(AccountTestInvoicingCommon):
                             "name": name,
                             "quantity": 1,
                             "price_unit": price,
-                            "tax_ids": [Command.set((taxes or self.tax_sale_a).ids)],
+                            "tax_ids": [
+                                Command.set(
+                                    (self.tax_sale_a if taxes is None else taxes).ids
+                                )
+                            ],
                         }
                     )
                 ],
