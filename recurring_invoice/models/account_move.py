@@ -554,6 +554,15 @@ class AccountMove(models.Model):
             due_dates = schedule.due(template.recurring_next_date, now)
             if not due_dates:
                 continue
+            if not template.partner_id.active:
+                raise UserError(
+                    _(
+                        "The customer %(customer)s is archived: no invoice is made "
+                        "for an archived customer. Restore the customer or stop "
+                        "this recurring invoice.",
+                        customer=template.partner_id.display_name,
+                    )
+                )
             skip = None
             if template.recurring_skip_from and template.recurring_skip_until:
                 skip = (template.recurring_skip_from, template.recurring_skip_until)
@@ -849,13 +858,19 @@ class AccountMove(models.Model):
         templates per call, each template in its own savepoint, committed
         together. ``ir.cron``'s progress API calls again while some remain.
 
+        System parameters: ``recurring_invoice.batch_size`` (templates per
+        batch, 50) and ``recurring_invoice.send_batch_size`` (invoices sent per
+        batch, the same by default; 0 leaves sending to a later run).
+
         Returns how many due templates remain (-1: unknown, another worker
         holds them)."""
         now = now or fields.Datetime.now()
+        params = self.env["ir.config_parameter"].sudo()
         batch_size = batch_size or int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("recurring_invoice.batch_size", 50)
+            params.get_param("recurring_invoice.batch_size", 50)
+        )
+        send_batch_size = int(
+            params.get_param("recurring_invoice.send_batch_size", batch_size)
         )
         if auto_commit is None:
             auto_commit = not modules.module.current_test
@@ -876,8 +891,10 @@ class AccountMove(models.Model):
             # Made and posted invoices are safe before any is sent: a crash
             # loses at most this batch, which the next run makes again.
             self.env.cr.commit()  # pylint: disable=invalid-commit
-        sent = self._recurring_send_pending(now, batch_size)
-        remaining = self._recurring_count_due(now) + self._recurring_count_to_send(now)
+        sent = self._recurring_send_pending(now, send_batch_size)
+        remaining = self._recurring_count_due(now)
+        if send_batch_size:
+            remaining += self._recurring_count_to_send(now)
         self.env["ir.cron"]._notify_progress(
             done=len(templates) + len(sent), remaining=remaining
         )
