@@ -18,6 +18,7 @@ from recurrence import (
     StartTooEarlyError,
     last_due_date,
     local_today,
+    next_send_moment,
     period_name,
     validate_setup,
 )
@@ -552,3 +553,20 @@ def test_period_name_rejects_unknown_periods():
 )
 def test_last_due_date(now, expected):
     assert last_due_date("Europe/Oslo", time(6, 15), now=now) == expected
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        # Saturday 27 March 2027, after 06:15 CET: next is Sunday 06:15 CEST.
+        (utc(2027, 3, 27, 6, 0), utc(2027, 3, 28, 4, 15)),
+        # Sunday 31 October 2027 before 06:15 CET: the same morning.
+        (utc(2027, 10, 31, 1, 0), utc(2027, 10, 31, 5, 15)),
+        # Exactly at the send moment: the next one is tomorrow's.
+        (utc(2027, 1, 15, 5, 15), utc(2027, 1, 16, 5, 15)),
+    ],
+)
+def test_next_send_moment(now, expected):
+    moment = next_send_moment("Europe/Oslo", time(6, 15), now=now)
+    assert moment == pytz.utc.localize(expected)
+    assert moment.astimezone(pytz.timezone("Europe/Oslo")).strftime("%H:%M") == "06:15"

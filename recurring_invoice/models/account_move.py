@@ -532,13 +532,6 @@ class AccountMove(models.Model):
             week_label=self.with_context(lang=lang).env._("week"),
         )
 
-    def _recurring_make_invoice(self, occurrence_date):
-        """Make and post the template's invoice for ``occurrence_date``."""
-        self.ensure_one()
-        invoice = self.create(self._recurring_invoice_values(occurrence_date))
-        invoice._post(soft=False)
-        return invoice
-
     def _recurring_process(self, now=None):
         """Make every invoice of these templates that is due at ``now``, oldest
         first for each template, and move their next dates on.
@@ -596,7 +589,9 @@ class AccountMove(models.Model):
         message = _error_text(error)
         self.write(
             {
-                "recurring_retry_after": self._recurring_next_run_moment(now),
+                "recurring_retry_after": self.company_id._recurring_next_send_moment(
+                    now
+                ),
                 "recurring_last_error": message,
             }
         )
@@ -700,7 +695,9 @@ class AccountMove(models.Model):
                 else "failed",
                 "recurring_send_attempts": attempts,
                 "recurring_last_error": message,
-                "recurring_retry_after": self._recurring_next_run_moment(now),
+                "recurring_retry_after": self.company_id._recurring_next_send_moment(
+                    now
+                ),
                 "recurring_to_report": True,
             }
         )
@@ -714,18 +711,6 @@ class AccountMove(models.Model):
             ),
             subtype_xmlid="mail.mt_note",
         )
-
-    def _recurring_next_run_moment(self, now):
-        """The next day's send moment of this move's company (naive UTC)."""
-        company = self.company_id
-        tomorrow = company._recurring_last_due_date(now) + timedelta(days=1)
-        moment = recurrence.Recurrence(
-            "week",
-            tomorrow,
-            tz=company.recurring_invoice_tz,
-            send_time=company._recurring_send_time(),
-        ).send_moment(tomorrow)
-        return moment.replace(tzinfo=None)
 
     # --- the daily summary -------------------------------------------------------
     @api.model
@@ -916,16 +901,10 @@ class AccountMove(models.Model):
         )
         if not cron:
             return
-        moments = set()
-        for company in self.env["res.company"].sudo().search([]):
-            next_day = company._recurring_last_due_date(now) + timedelta(days=1)
-            schedule = recurrence.Recurrence(
-                "week",
-                next_day,
-                tz=company.recurring_invoice_tz,
-                send_time=company._recurring_send_time(),
-            )
-            moments.add(schedule.send_moment(next_day).replace(tzinfo=None))
+        moments = {
+            company._recurring_next_send_moment(now)
+            for company in self.env["res.company"].sudo().search([])
+        }
         Trigger = self.env["ir.cron.trigger"].sudo()
         planned = set(
             Trigger.search(

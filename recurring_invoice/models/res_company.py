@@ -51,6 +51,15 @@ class ResCompany(models.Model):
         self.ensure_one()
         return recurrence.local_today(self.recurring_invoice_tz, now)
 
+    def _recurring_next_send_moment(self, now):
+        """The company's first send moment after ``now``, as a naive UTC
+        datetime (as Odoo stores them)."""
+        self.ensure_one()
+        moment = recurrence.next_send_moment(
+            self.recurring_invoice_tz, self._recurring_send_time(), now=now
+        )
+        return moment.replace(tzinfo=None)
+
     def _recurring_last_due_date(self, now):
         """The last occurrence date that is due at ``now`` in this company."""
         self.ensure_one()

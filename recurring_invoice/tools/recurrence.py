@@ -75,6 +75,7 @@ __all__ = [
     "SendMoment",
     "StartTooEarlyError",
     "last_due_date",
+    "next_send_moment",
     "local_today",
     "period_name",
     "validate_setup",
@@ -493,6 +494,19 @@ def last_due_date(
     today = local_today(tz, now)
     probe = Recurrence("week", today, tz=tz, send_time=send_time)
     return today if probe._reached(today, _as_utc(now)) else today - timedelta(days=1)
+
+
+def next_send_moment(
+    tz: str = DEFAULT_TZ, send_time: time = DEFAULT_SEND_TIME, *, now: datetime
+) -> datetime:
+    """Return the first send moment after ``now``, as an aware UTC datetime.
+
+    It is when the occurrences of the day after :func:`last_due_date` become
+    due: where the scheduler should run next, and when a failed template or
+    invoice is tried again.
+    """
+    day = last_due_date(tz, send_time, now=now) + timedelta(days=1)
+    return Recurrence("week", day, tz=tz, send_time=send_time).send_moment(day)
 
 
 def validate_setup(
