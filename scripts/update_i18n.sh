@@ -13,4 +13,5 @@ trap 'dropdb --if-exists "$DB"' EXIT
     --modules=recurring_invoice --stop-after-init --log-level=warn
 msgmerge --quiet --no-fuzzy-matching --update --backup=none \
     recurring_invoice/i18n/nb.po recurring_invoice/i18n/recurring_invoice.pot
+msgattrib --no-obsolete --output-file=recurring_invoice/i18n/nb.po recurring_invoice/i18n/nb.po
 echo "Updated the .pot; translate the empty entries of recurring_invoice/i18n/nb.po."

@@ -150,7 +150,8 @@ class AccountMove(models.Model):
     recurring_to_report = fields.Boolean(
         copy=False,
         readonly=True,
-        help="Sent, or failed to send, since the last daily summary.",
+        help="To be told in the next daily summary: an invoice sent or not "
+        "sent, or a template whose invoice could not be made.",
     )
     recurring_panel = fields.Html(
         string="Recurring Invoice Overview",
@@ -593,6 +594,7 @@ class AccountMove(models.Model):
                     now
                 ),
                 "recurring_last_error": message,
+                "recurring_to_report": True,
             }
         )
         self.message_post(
@@ -746,8 +748,10 @@ class AccountMove(models.Model):
         return len(by_user)
 
     def _recurring_summary_context(self, user, now):
-        """The rendering context of one user's summary: the invoices sent and
-        those that could not be, with totals per currency."""
+        """The rendering context of one user's summary: the invoices sent,
+        those that could not be sent, the templates whose invoice could not be
+        made, and the totals sent per currency."""
+        not_made = self.filtered("recurring_state")
         sent = self.filtered(lambda inv: inv.recurring_send_state == "sent")
         totals = {}
         for invoice in sent:
@@ -757,7 +761,8 @@ class AccountMove(models.Model):
         tz = user.tz or self.company_id[:1].recurring_invoice_tz
         return {
             "recurring_sent": sent,
-            "recurring_failed": self - sent,
+            "recurring_failed": self - sent - not_made,
+            "recurring_not_made": not_made,
             "recurring_totals": list(totals.items()),
             "recurring_date": recurrence.local_today(tz, now),
         }

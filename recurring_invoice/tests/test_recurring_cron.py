@@ -114,6 +114,10 @@ class TestRecurringCron(RecurringInvoiceCase):
         self.assertEqual(bad.recurring_next_date, date(2027, 1, 31))
         self.assertIn("is deprecated", bad.recurring_last_error)
         self.assertIn("is deprecated", bad.message_ids[0].body)
+        summary = self.env["mail.mail"].search([("model", "=", "res.users")])
+        self.assertEqual(len(summary), 1)
+        self.assertIn("Could not be made", summary.body_html)
+        self.assertIn("is deprecated", summary.body_html)
         # not retried again the same morning...
         with mute_logger("odoo.addons.recurring_invoice.models.account_move"):
             self.run_cron(oslo(2027, 1, 31, 9, 0))
