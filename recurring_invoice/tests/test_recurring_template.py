@@ -68,6 +68,17 @@ class TestRecurringTemplate(RecurringInvoiceCase):
                     draft._recurring_setup("month", start)
         self.assertFalse(draft.recurring_state)
 
+    def test_errors_in_the_users_language(self):
+        self.env["res.lang"]._activate_lang("nb_NO")
+        self.env["ir.module.module"]._load_module_terms(
+            ["recurring_invoice"], ["nb_NO"], overwrite=True
+        )
+        draft = self.make_draft().with_context(lang="nb_NO")
+        with freeze_time(oslo(2026, 11, 26, 10, 0)):
+            with self.assertRaisesRegex(ValidationError, r"Startdatoen .*27\.11\.2026"):
+                draft._recurring_setup("month", date(2026, 11, 26))
+        self.assertFalse(draft.recurring_state)
+
     def test_end_before_start_is_refused(self):
         draft = self.make_draft()
         with freeze_time(oslo(2026, 11, 26, 10, 0)):
