@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench-engine i18n
+.PHONY: run test test-faults bench-engine i18n
 
 $(STAMP): requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +12,9 @@ $(STAMP): requirements-test.txt
 
 test: $(STAMP)
 	$(VENV)/bin/python scripts/run_tests.py
+
+test-faults:
+	$(PYTHON) faults/run_faults.py
 
 run:
 	bash scripts/run_demo.sh

@@ -648,9 +648,10 @@ class AccountMove(models.Model):
         """Send up to ``limit`` invoices waiting to be sent, each in its own
         savepoint: a failure never undoes the invoice, which stays posted and
         is tried again at the next run, at most MAX_SEND_ATTEMPTS times."""
-        self.env.cr.execute(
-            SQL(
-                """
+        invoices = (
+            self._recurring_lock(
+                SQL(
+                    """
                 SELECT id FROM account_move
                  WHERE recurring_send_state = 'to_send'
                    AND (recurring_retry_after IS NULL
@@ -659,11 +660,12 @@ class AccountMove(models.Model):
                  LIMIT %(limit)s
                    FOR NO KEY UPDATE SKIP LOCKED
                 """,
-                now=now,
-                limit=limit,
+                    now=now,
+                    limit=limit,
+                )
             )
+            or self.browse()
         )
-        invoices = self.browse(row[0] for row in self.env.cr.fetchall())
         for invoice in invoices:
             invoice = invoice.with_company(invoice.company_id)
             try:
@@ -720,9 +722,16 @@ class AccountMove(models.Model):
         """E-mail each responsible user one summary of what was sent, and what
         could not be, since the last summary. Never posted on the invoices:
         their followers include customers."""
-        invoices = self.search(
-            [("recurring_to_report", "=", True)],
-            order="recurring_occurrence_date, id",
+        # Two workers finishing together: each reports only what it locked.
+        invoices = self._recurring_lock(
+            SQL(
+                """
+                SELECT id FROM account_move
+                 WHERE recurring_to_report
+                 ORDER BY recurring_occurrence_date, id
+                   FOR NO KEY UPDATE SKIP LOCKED
+                """
+            )
         )
         if not invoices:
             return 0
@@ -809,10 +818,26 @@ class AccountMove(models.Model):
             now=now,
         )
 
+    def _recurring_lock(self, query):
+        """Run ``query`` (``SELECT id ... FOR NO KEY UPDATE SKIP LOCKED``) and
+        return the moves it locked: the rows this worker alone works on.
+
+        Rows another worker holds are skipped. Rows another worker committed
+        after this transaction's snapshot began raise a serialization failure:
+        they are that worker's, so none is returned (the caller's next run, in a
+        new transaction, sees them as they are)."""
+        try:
+            with self.env.cr.savepoint():
+                self.env.cr.execute(query)
+                return self.browse(row[0] for row in self.env.cr.fetchall())
+        except psycopg2.errors.SerializationFailure:
+            _logger.info("Recurring invoices: rows taken by another worker")
+            return None
+
     def _recurring_lock_due_templates(self, now, limit):
         """Lock up to ``limit`` due templates, skipping those another worker
-        holds, oldest next date first."""
-        self.env.cr.execute(
+        holds, oldest next date first (None: back off, see _recurring_lock)."""
+        return self._recurring_lock(
             SQL(
                 """
                 SELECT move.id %(due)s
@@ -824,7 +849,6 @@ class AccountMove(models.Model):
                 limit=limit,
             )
         )
-        return self.browse(row[0] for row in self.env.cr.fetchall())
 
     def _recurring_count_to_send(self, now):
         return self.search_count(
@@ -864,13 +888,9 @@ class AccountMove(models.Model):
         )
         if auto_commit is None:
             auto_commit = not modules.module.current_test
-        try:
-            with self.env.cr.savepoint():
-                templates = self._recurring_lock_due_templates(now, batch_size)
-        except psycopg2.errors.SerializationFailure:
-            # Another worker committed these rows after our snapshot began:
-            # they are done or being done. Run again in a new transaction.
-            _logger.info("Recurring invoices: concurrent run detected, retrying later")
+        templates = self._recurring_lock_due_templates(now, batch_size)
+        if templates is None:
+            # Another worker is on it; run again soon, in a new transaction.
             self.env.ref("recurring_invoice.ir_cron_recurring_invoice")._trigger()
             return -1
         for company in templates.company_id:

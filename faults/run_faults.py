@@ -1,0 +1,1102 @@
+#!/usr/bin/env python3
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Prove exactly-once: crashes, two workers, downtime.
+
+Runs the scheduled job of the ``recurring_invoice`` add-on
+(``account.move._cron_recurring_invoices``: lock a batch of due templates,
+make and post their invoices, commit, send the invoices waiting to be sent,
+e-mail the daily summary, commit) under faults, each scenario on its own
+throw-away database, and checks that every due occurrence is invoiced exactly
+once: one posted invoice per (template, occurrence date), dated on it, made
+and numbered oldest first within its template, no draft left over, the sale
+journal numbered without gap or double per sequence prefix, each invoice sent
+once (one invoice e-mail in its chatter, one attempt) and reported in a daily
+summary, each template's next date and state as the calendar says.
+
+Plain Python: Odoo only runs as ``odoo`` / ``odoo shell`` subprocesses (the
+scripts fed to ``odoo shell`` are the ``shell_*.py`` files next to this one);
+the checks read the databases with ``psql``; the expected occurrences are
+computed here, independently of the add-on's recurrence engine.
+
+Scenarios (one line each, ``PASS name: details`` or ``FAIL name: details``):
+
+``crash-*``
+    20 templates (5 weekly, 5 monthly, 5 quarterly, 5 yearly) run 40 days
+    after their start in batches of 5 (50 invoices); the process running the
+    job is killed with SIGKILL once batch 1 is posted but not committed,
+    inside ``_post`` right after an invoice number is taken, right after the
+    first commit (invoices posted, none sent), after invoices are sent but
+    before that commit, right after the first sending commit, on entering the
+    daily summary, and from outside at an arbitrary moment once 20 invoices
+    are made. Then the job runs again until nothing remains.
+``two-workers``
+    Two processes run the job loop at the same moment on 500 due monthly
+    templates, in batches of 20; both must make some, neither may fail.
+``two-workers-summary``
+    Two workers finish together: both enter the daily summary step at the
+    same moment (held at its entry until both are there) with 30 invoices
+    sent and not yet reported; one summary must go out, without error.
+``downtime``
+    Weekly, monthly, quarterly and yearly templates (some with an end date)
+    are run 43 to 45 days after their start, through the real scheduler
+    (``ir.cron._process_jobs`` and its progress API): each missed occurrence
+    is made once, with its own date, oldest first.
+
+Invoice PDFs: QWeb renders each invoice report, but the wkhtmltopdf binary is
+replaced by a one-page stub PDF in the job processes (over a second per
+invoice otherwise; ``--real-pdf`` uses the real binary).
+
+The last line is ``N passed, N failed``; the exit code is 0 only when none
+failed. Odoo is found as ``make test`` finds it: the ``odoo`` command, its
+configuration ``~/.odoorc`` (or ``$ODOO_RC``), whose ``addons_path`` gets this
+repository's root appended. Databases are named ``ri_faults_<random>_*`` and
+dropped at the end, on failure too; Odoo's logs are kept (path printed) when a
+scenario fails.
+
+Usage: ``python3 faults/run_faults.py [--keep-logs] [--real-pdf]
+[--only NAME ...]``
+"""
+
+import argparse
+import calendar
+import configparser
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+from pathlib import Path
+
+FAULTS = Path(__file__).resolve().parent
+ROOT = FAULTS.parent
+ADDON = "recurring_invoice"
+SEP = "\x1f"
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) ")
+TEMPLATE_FAILED = re.compile(r"Recurring template \d+ failed")
+MONTHS_PER_STEP = {"month": 1, "quarter": 3, "year": 12}
+PERIODS = ("week", "month", "quarter", "year")
+
+#: Crash points: (name, what, environment of the killed run).
+CRASH_POINTS = [
+    (
+        "crash-before-first-commit",
+        "SIGKILL once batch 1's invoices are posted, before its commit",
+        {"RI_KILL_HOOK": "invoice", "RI_KILL_CALL": "1", "RI_KILL_K": "1"},
+    ),
+    (
+        "crash-inside-post",
+        "SIGKILL inside _post, right after batch 3's 3rd invoice number is taken",
+        {"RI_KILL_HOOK": "sequence", "RI_KILL_CALL": "3", "RI_KILL_K": "3"},
+    ),
+    (
+        "crash-after-first-commit",
+        "SIGKILL right after the 1st commit (batch 1 posted, none sent)",
+        {"RI_KILL_HOOK": "commit", "RI_KILL_K": "1"},
+    ),
+    (
+        "crash-while-sending",
+        "SIGKILL after the 3rd invoice sent in call 2, before its commit",
+        {"RI_KILL_HOOK": "send", "RI_KILL_CALL": "2", "RI_KILL_K": "3"},
+    ),
+    (
+        "crash-after-send-commit",
+        "SIGKILL right after the 2nd commit (first invoices sent)",
+        {"RI_KILL_HOOK": "commit", "RI_KILL_K": "2"},
+    ),
+    (
+        "crash-in-summary",
+        "SIGKILL on entering the daily summary step (its transaction lost)",
+        {"RI_KILL_HOOK": "summary", "RI_KILL_K": "1"},
+    ),
+    (
+        "crash-external-kill",
+        "SIGKILL from outside once 20 invoices are made",
+        {"RI_PROGRESS": "1"},
+    ),
+]
+CRASH_BATCH = 5
+CRASH_EXTERNAL_AT = 20
+#: 5 templates of each period, all starting tomorrow, run 40 days later.
+CRASH_TEMPLATES = [{"period": p, "count": 5} for p in PERIODS]
+CRASH_DAYS = 40
+
+WORKERS_TEMPLATES = 500
+WORKERS_BATCH = 20
+SUMMARY_TEMPLATES = 30
+
+DOWNTIME_DAYS = 45
+DOWNTIME_BATCH = 5
+DOWNTIME_TEMPLATES = [
+    {"period": p, "count": 1, "start_offset": offset}
+    for p in PERIODS
+    for offset in (0, 1, 2)
+] + [
+    {"period": "week", "count": 1, "start_offset": 0, "end_offset": 20},
+    {"period": "month", "count": 1, "start_offset": 1, "end_offset": 10},
+]
+
+
+class ScenarioError(Exception):
+    """A scenario could not run (as opposed to: it ran and found a fault)."""
+
+
+def say(line=""):
+    print(line, flush=True)
+
+
+# --------------------------------------------------------------------------
+# Occurrences, computed independently of the add-on's engine
+# --------------------------------------------------------------------------
+
+
+def nth(period, start, n):
+    if period == "week":
+        return start + timedelta(days=7 * n)
+    year, month = divmod(
+        start.year * 12 + start.month - 1 + MONTHS_PER_STEP[period] * n, 12
+    )
+    month += 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def expected_occurrences(period, start, end, horizon):
+    """Occurrences due on or before ``horizon`` (and the end), and the next one
+    after them (None when past the end)."""
+    due, n = [], 0
+    while True:
+        occurrence = nth(period, start, n)
+        if end and occurrence > end:
+            return due, None
+        if occurrence > horizon:
+            return due, occurrence
+        due.append(occurrence)
+        n += 1
+
+
+# --------------------------------------------------------------------------
+# Odoo and PostgreSQL
+# --------------------------------------------------------------------------
+
+
+class Odoo:
+    """The ``odoo`` command with its configuration, and PostgreSQL's tools
+    connected the way that configuration says."""
+
+    def __init__(self):
+        self.command = shutil.which("odoo")
+        if not self.command:
+            raise ScenarioError("no 'odoo' command on PATH")
+        self.rc = Path(os.environ.get("ODOO_RC", Path.home() / ".odoorc"))
+        if not self.rc.is_file():
+            raise ScenarioError(f"no Odoo configuration at {self.rc}")
+        config = configparser.ConfigParser(interpolation=None)
+        config.read(self.rc)
+        options = config["options"] if config.has_section("options") else {}
+        configured = options.get("addons_path", "")
+        paths = [p.strip() for p in configured.split(",") if p.strip()]
+        self.addons_path = ",".join([*paths, str(ROOT)])
+        self.data_dir = Path(
+            options.get("data_dir") or Path.home() / ".local/share/Odoo"
+        ).expanduser()
+        self.pg_env = dict(os.environ)
+        for option, variable in (
+            ("db_host", "PGHOST"),
+            ("db_port", "PGPORT"),
+            ("db_user", "PGUSER"),
+            ("db_password", "PGPASSWORD"),
+        ):
+            value = options.get(option, "")
+            if value and value != "False":
+                self.pg_env[variable] = value
+        self.procs = []
+
+    def options(self, db):
+        return [
+            "-c",
+            str(self.rc),
+            "-d",
+            db,
+            "--addons-path",
+            self.addons_path,
+            "--http-port",
+            "0",
+            "--max-cron-threads",
+            "0",
+        ]
+
+    # -- PostgreSQL -----------------------------------------------------------
+
+    def pg(self, *cmd, check=True):
+        proc = subprocess.run(
+            cmd, env=self.pg_env, capture_output=True, text=True, check=False
+        )
+        if check and proc.returncode:
+            raise ScenarioError(f"{' '.join(cmd)}: {proc.stderr.strip()}")
+        return proc
+
+    def sql(self, db, query):
+        """Rows of ``query`` as tuples of strings ('' for NULL)."""
+        proc = self.pg(
+            "psql", "-X", "-q", "-A", "-t", "-F", SEP, "-v", "ON_ERROR_STOP=1",
+            "-d", db, "-c", query,
+        )  # fmt: skip
+        return [tuple(line.split(SEP)) for line in proc.stdout.splitlines() if line]
+
+    def backends(self, db):
+        rows = self.sql(
+            "postgres",
+            "SELECT count(*) FROM pg_stat_activity "
+            f"WHERE datname = '{db}' AND pid <> pg_backend_pid()",
+        )
+        return int(rows[0][0])
+
+    def wait_idle(self, db, timeout=60):
+        """Wait until no session is connected to ``db`` (a killed client's
+        backend rolls back and ends)."""
+        deadline = time.monotonic() + timeout
+        while self.backends(db):
+            if time.monotonic() > deadline:
+                raise ScenarioError(f"sessions still connected to {db}")
+            time.sleep(0.1)
+
+    def clone(self, source, target):
+        self.wait_idle(source)
+        self.pg("createdb", "-T", source, target)
+        store = self.data_dir / "filestore" / source
+        if store.is_dir():
+            shutil.copytree(store, self.data_dir / "filestore" / target)
+
+    def drop(self, db):
+        self.pg("dropdb", "--if-exists", "--force", db, check=False)
+        shutil.rmtree(self.data_dir / "filestore" / db, ignore_errors=True)
+
+    # -- Odoo -----------------------------------------------------------------
+
+    def install(self, db, log):
+        with open(log, "w") as out:
+            proc = subprocess.run(
+                [
+                    self.command, *self.options(db), "-i", ADDON,
+                    "--without-demo=all", "--stop-after-init",
+                ],
+                stdout=out, stderr=subprocess.STDOUT, check=False,
+            )  # fmt: skip
+        bad = bad_lines(Path(log).read_text())
+        if proc.returncode or bad:
+            raise ScenarioError(
+                f"install failed (rc {proc.returncode}): {bad[:1]} see {log}"
+            )
+
+    def start_shell(self, db, script, env, log):
+        """Start ``odoo shell`` on ``script``; returns a :class:`Shell`."""
+        shell = Shell(self, db, script, env, log)
+        self.procs.append(shell)
+        return shell
+
+    def shell(self, db, script, env=None, log=None, timeout=600):
+        """Run ``script`` in ``odoo shell`` and return its RESULT."""
+        shell = self.start_shell(db, script, env or {}, log)
+        shell.wait(timeout)
+        if shell.returncode or shell.result is None or shell.bad:
+            raise ScenarioError(
+                f"{Path(script).name} failed (rc {shell.returncode}): "
+                f"{(shell.bad or ['no RESULT'])[0]} see {log}"
+            )
+        return shell.result
+
+
+class Shell:
+    """An ``odoo shell`` process; its stdout is read line by line."""
+
+    def __init__(self, odoo, db, script, env, log):
+        self.log = Path(log)
+        self.lines = []
+        self.cond = threading.Condition()
+        self.stdin = open(script)  # noqa: SIM115 - closed in wait()
+        self.stderr = open(self.log, "w")  # noqa: SIM115 - closed in wait()
+        self.proc = subprocess.Popen(
+            [odoo.command, "shell", *odoo.options(db), "--log-level", "info"],
+            stdin=self.stdin,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            env={**os.environ, **env},
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+        )
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        self.returncode = None
+
+    def _read(self):
+        for line in self.proc.stdout:
+            with self.cond:
+                self.lines.append(line.rstrip("\n"))
+                self.cond.notify_all()
+        with self.cond:
+            self.cond.notify_all()
+
+    def wait_line(self, predicate, timeout):
+        """Wait for a stdout line matching ``predicate``; False on timeout or
+        when the process ended first."""
+        deadline = time.monotonic() + timeout
+        seen = 0
+        with self.cond:
+            while True:
+                for line in self.lines[seen:]:
+                    if predicate(line):
+                        return True
+                seen = len(self.lines)
+                if self.proc.poll() is not None and not self.reader.is_alive():
+                    return False
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self.cond.wait(min(left, 0.5))
+
+    def kill(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def wait(self, timeout):
+        try:
+            self.returncode = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            self.returncode = self.proc.wait()
+            self.reader.join(5)
+            raise ScenarioError(f"timed out after {timeout}s, see {self.log}") from None
+        finally:
+            self.reader.join(5)
+            self.stdin.close()
+            self.stderr.close()
+            with open(self.log, "a") as log:
+                log.write("\n--- stdout ---\n" + "\n".join(self.lines) + "\n")
+        return self.returncode
+
+    @property
+    def output(self):
+        return self.log.read_text()
+
+    @property
+    def result(self):
+        for line in reversed(self.lines):
+            if line.startswith("RESULT "):
+                return json.loads(line[len("RESULT ") :])
+        return None
+
+    @property
+    def bad(self):
+        return bad_lines(self.output)
+
+
+EXCEPTION_LINE = re.compile(r"^([\w.]+(?:Error|Failure|Exception|Violation)\w*): (.*)$")
+ADDON_FRAME = re.compile(
+    r'File "([^"]*/recurring_invoice/[^"]*)", line (\d+), in (\w+)'
+)
+
+
+def describe_errors(text):
+    """The exceptions of the tracebacks in ``text``, each with the deepest
+    frame of the add-on it went through."""
+    errors, frame = [], None
+    for line in text.splitlines():
+        if match := ADDON_FRAME.search(line):
+            path = match.group(1).split("/recurring_invoice/", 1)[1]
+            frame = f"recurring_invoice/{path}:{match.group(2)} {match.group(3)}"
+        elif match := EXCEPTION_LINE.match(line.strip()):
+            name = match.group(1).rsplit(".", 1)[-1]
+            where = f" (raised through {frame})" if frame else ""
+            errors.append(f"{name}: {match.group(2)[:120]}{where}")
+            frame = None
+    return errors
+
+
+def bad_lines(text):
+    """Lines telling of an error: ERROR/CRITICAL log lines, tracebacks, a
+    template failure recorded by the job, an unhandled error of the loop."""
+    bad = []
+    for line in text.splitlines():
+        match = LOG_LINE.match(line)
+        if (
+            (match and match.group(1) in ("ERROR", "CRITICAL"))
+            or line.startswith("Traceback")
+            or "UNHANDLED" in line
+            or TEMPLATE_FAILED.search(line)
+        ):
+            bad.append(line.strip()[:300])
+    return bad
+
+
+# --------------------------------------------------------------------------
+# Checks
+# --------------------------------------------------------------------------
+
+
+def parse_date(value):
+    return date.fromisoformat(value) if value else None
+
+
+def check_database(odoo, db, horizon):
+    """Compare the database with the occurrences due on or before ``horizon``.
+
+    Returns (figures, problems): figures for the report, problems a list of
+    what is wrong (empty: exactly once)."""
+    templates = odoo.sql(
+        db,
+        "SELECT id, recurring_period, recurring_start_date, recurring_end_date, "
+        "recurring_next_date, recurring_state, state, "
+        "recurring_last_error IS NOT NULL, journal_id "
+        "FROM account_move WHERE recurring_state IS NOT NULL ORDER BY id",
+    )
+    invoices = odoo.sql(
+        db,
+        "SELECT id, recurring_template_id, recurring_occurrence_date, state, name, "
+        "sequence_prefix, sequence_number, invoice_date, date "
+        "FROM account_move WHERE recurring_template_id IS NOT NULL ORDER BY id",
+    )
+    expected, problems = check_templates(templates, horizon)
+    made, invoice_problems = check_invoices(invoices, expected)
+    numbering = check_numbering(odoo, db, {row[-1] for row in templates})
+    sending = check_sending(odoo, db)
+    problems += invoice_problems + numbering.pop("problems") + sending.pop("problems")
+    figures = {
+        "templates": len(templates),
+        "expected": len(expected),
+        "made": len(invoices),
+        **made,
+        **numbering,
+        **sending,
+    }
+    return figures, problems
+
+
+def check_templates(templates, horizon):
+    """The occurrences each template must have made by ``horizon``, and what
+    is wrong with the templates: next date and state, posted, failed."""
+    problems = []
+    expected = set()
+    for tid, period, start, end, next_date, rstate, state, error, _j in templates:
+        due, following = expected_occurrences(
+            period, parse_date(start), parse_date(end), horizon
+        )
+        expected.update((int(tid), occurrence) for occurrence in due)
+        want_state = "active" if following else "ended"
+        if parse_date(next_date) != following or rstate != want_state:
+            problems.append(
+                f"template {tid}: next {next_date or None}/{rstate}, "
+                f"want {following}/{want_state}"
+            )
+        if state != "draft":
+            problems.append(f"template {tid} is {state}")
+        if error == "t":
+            problems.append(f"template {tid} has a recorded error")
+    return expected, problems
+
+
+def check_invoices(invoices, expected):
+    """One posted invoice per expected (template, occurrence), dated on its
+    occurrence; within a template, made and numbered oldest first."""
+    made = Counter()
+    per_template = defaultdict(list)
+    not_posted = drafts = wrong_dates = 0
+    for iid, tid, occ, state, _name, prefix, number, inv_date, acc_date in invoices:
+        occurrence = parse_date(occ)
+        made[(int(tid), occurrence)] += 1
+        if state != "posted":
+            not_posted += 1
+            drafts += state == "draft"
+        if parse_date(inv_date) != occurrence or parse_date(acc_date) != occurrence:
+            wrong_dates += 1
+        per_template[int(tid)].append((int(iid), occurrence, prefix, int(number or 0)))
+    duplicates = sum(count - 1 for count in made.values() if count > 1)
+    missing = sorted(expected - set(made))
+    extra = sorted(set(made) - expected)
+    problems = []
+    if duplicates:
+        problems.append(f"{duplicates} duplicate invoice(s)")
+    if missing:
+        problems.append(f"{len(missing)} occurrence(s) without invoice: {missing[:3]}")
+    if extra:
+        problems.append(f"{len(extra)} invoice(s) for no due occurrence: {extra[:3]}")
+    if not_posted:
+        problems.append(f"{not_posted} invoice(s) not posted ({drafts} draft)")
+    if wrong_dates:
+        problems.append(f"{wrong_dates} invoice(s) not dated on their occurrence")
+    # Oldest first: the creation order (ids) and the invoice numbers (prefix,
+    # number) both follow the occurrence dates.
+    disordered = 0
+    for rows in per_template.values():
+        by_number = [row[1] for row in sorted(rows, key=lambda row: row[2:])]
+        by_id = [row[1] for row in sorted(rows)]
+        if by_number != sorted(by_number) or by_id != sorted(by_id):
+            disordered += 1
+    if disordered:
+        problems.append(f"{disordered} template(s) not invoiced oldest first")
+    figures = {
+        "duplicates": duplicates,
+        "missing": len(missing),
+        "not_posted": not_posted,
+    }
+    return figures, problems
+
+
+def check_numbering(odoo, db, journals):
+    """The posted entries of the templates' journals: per sequence prefix
+    (one per year), numbers 1..n without gap, no number twice."""
+    problems = []
+    gaps = doubles = 0
+    prefixes = {}
+    journals = sorted(j for j in journals if j)
+    numbers = []
+    if journals:
+        numbers = odoo.sql(
+            db,
+            "SELECT sequence_prefix, sequence_number, name FROM account_move "
+            f"WHERE journal_id IN ({','.join(journals)}) AND state = 'posted'",
+        )
+    by_prefix = defaultdict(list)
+    names = Counter()
+    for prefix, number, name in numbers:
+        by_prefix[prefix].append(int(number))
+        names[name] += 1
+    for prefix, nums in sorted(by_prefix.items()):
+        distinct = set(nums)
+        doubles += len(nums) - len(distinct)
+        gap = set(range(1, max(distinct) + 1)) - distinct
+        gaps += len(gap)
+        prefixes[prefix] = f"{min(distinct)}-{max(distinct)}"
+        if gap:
+            problems.append(f"gap in {prefix}: {sorted(gap)[:5]}")
+    doubles += sum(count - 1 for count in names.values() if count > 1)
+    if doubles:
+        problems.append(f"{doubles} doubled invoice number(s)")
+    return {"gaps": gaps, "doubles": doubles, "numbers": prefixes, "problems": problems}
+
+
+def check_sending(odoo, db):
+    """Each invoice made is sent exactly once: sending state ``sent`` after one
+    attempt, one invoice e-mail (a comment message with the customer as
+    recipient) in its chatter, and reported in a daily summary.
+
+    Skipped (``sending: None``) when the add-on does not send invoices."""
+    column = odoo.sql(
+        db,
+        "SELECT 1 FROM information_schema.columns WHERE table_name = "
+        "'account_move' AND column_name = 'recurring_send_state'",
+    )
+    if not column:
+        return {"sending": None, "problems": []}
+    rows = odoo.sql(
+        db,
+        """
+        SELECT i.id, i.recurring_send_state, i.recurring_send_attempts,
+               i.recurring_to_report, i.is_move_sent,
+               (SELECT count(*) FROM mail_message m
+                 WHERE m.model = 'account.move' AND m.res_id = i.id
+                   AND m.message_type = 'comment'
+                   AND m.subtype_id = (SELECT res_id FROM ir_model_data
+                                        WHERE module = 'mail'
+                                          AND name = 'mt_comment'))
+          FROM account_move i
+         WHERE i.recurring_template_id IS NOT NULL
+        """,
+    )
+    unsent = double = retried = unreported = 0
+    mails = 0
+    for _id, state, attempts, to_report, is_sent, messages in rows:
+        messages = int(messages)
+        mails += messages
+        if state != "sent" or is_sent != "t" or not messages:
+            unsent += 1
+        if messages > 1:
+            double += messages - 1
+        if int(attempts or 0) != 1:
+            retried += 1
+        if to_report == "t":
+            unreported += 1
+    summaries = int(
+        odoo.sql(
+            db,
+            "SELECT count(*) FROM mail_message WHERE model = 'res.users' "
+            "AND subject LIKE 'Summary of recurring invoices%'",
+        )[0][0]
+    )
+    problems = []
+    if unsent:
+        problems.append(f"{unsent} invoice(s) not sent")
+    if double:
+        problems.append(f"{double} invoice e-mail(s) sent twice")
+    if retried:
+        problems.append(f"{retried} invoice(s) not sent at the first attempt")
+    if unreported:
+        problems.append(f"{unreported} invoice(s) left out of the daily summary")
+    sending = {
+        "sent": len(rows) - unsent,
+        "mails": mails,
+        "double_sent": double,
+        "summaries": summaries,
+    }
+    return {"sending": sending, "problems": problems}
+
+
+def figures_text(fig):
+    numbers = ", ".join(f"{p}{r}" for p, r in fig["numbers"].items()) or "none"
+    text = (
+        f"invoices expected {fig['expected']}, made {fig['made']}, "
+        f"duplicates {fig['duplicates']}, missing {fig['missing']}, "
+        f"gaps {fig['gaps']}, doubles {fig['doubles']}, "
+        f"not posted {fig['not_posted']} (numbers {numbers})"
+    )
+    sending = fig.get("sending")
+    if sending:
+        text += (
+            f"; sent {sending['sent']}, invoice e-mails {sending['mails']}, "
+            f"sent twice {sending['double_sent']}, "
+            f"summary e-mails {sending['summaries']}"
+        )
+    return text
+
+
+# --------------------------------------------------------------------------
+# The suite
+# --------------------------------------------------------------------------
+
+
+class Suite:
+    def __init__(self, keep_logs=False, real_pdf=False):
+        self.real_pdf = real_pdf
+        self.prefix = f"ri_faults_{uuid.uuid4().hex[:8]}"
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"{self.prefix}_"))
+        self.keep_logs = keep_logs
+        self.odoo = None
+        self.dbs = []
+        self.base = None
+        self.base_error = None
+        self.tomorrow = None
+        self.results = []
+        self._crash_db = None
+
+    # -- helpers --------------------------------------------------------------
+
+    def db(self, suffix):
+        name = f"{self.prefix}_{suffix}".replace("-", "_")
+        self.dbs.append(name)
+        return name
+
+    def log(self, name):
+        return self.workdir / f"{name}.log"
+
+    def script(self, name):
+        return str(FAULTS / name)
+
+    def run_job(self, db, name, days, batch, **env):
+        """The job, in one ``odoo shell``, run at 06:30 local time ``days``
+        after tomorrow; returns its RESULT."""
+        job_env = self.job_env(days, batch, name, **env)
+        return self.odoo.shell(db, self.script("shell_job.py"), job_env, self.log(name))
+
+    def job_env(self, days, batch, worker, **env):
+        now_local = self.tomorrow + timedelta(days=days)
+        return {
+            "RI_NOW_LOCAL": f"{now_local.isoformat()}T06:30",
+            "RI_BATCH": str(batch),
+            "RI_WORKER": worker,
+            "RI_REAL_PDF": "1" if self.real_pdf else "",
+            **env,
+        }
+
+    def with_templates(self, suffix, groups):
+        """A clone of the base database with ``groups`` of templates."""
+        db = self.db(suffix)
+        self.odoo.clone(self.base, db)
+        result = self.odoo.shell(
+            db,
+            self.script("shell_templates.py"),
+            {"RI_TEMPLATES": json.dumps(groups)},
+            self.log(f"{suffix}-setup"),
+        )
+        tomorrow = date.fromisoformat(result["tomorrow"])
+        if tomorrow != self.tomorrow:
+            raise ScenarioError(f"templates start {tomorrow}, not {self.tomorrow}")
+        return db, result
+
+    def report(self, name, ok, details):
+        self.results.append((name, ok))
+        say(f"{'PASS' if ok else 'FAIL'} {name}: {details}")
+
+    # -- setup ----------------------------------------------------------------
+
+    def setup(self):
+        started = time.monotonic()
+        self.odoo = Odoo()
+        self.base = self.db("base")
+        self.odoo.install(self.base, self.log("base-install"))
+        installed = time.monotonic() - started
+        result = self.odoo.shell(
+            self.base,
+            self.script("shell_base.py"),
+            {"RI_CUSTOMERS": "50"},
+            self.log("base-data"),
+        )
+        self.tomorrow = date.fromisoformat(result["tomorrow"])
+        say(
+            f"setup: base database {self.base} (chart {result['chart']}, tax "
+            f"{result['tax']}, {result['customers']} customers) in "
+            f"{time.monotonic() - started:.1f}s (install {installed:.1f}s); "
+            f"templates start {self.tomorrow}"
+        )
+
+    # -- scenarios ------------------------------------------------------------
+
+    def crash_template_db(self):
+        if self._crash_db is None:
+            started = time.monotonic()
+            self._crash_db, result = self.with_templates("crash_tpl", CRASH_TEMPLATES)
+            self._crash_setup = time.monotonic() - started
+            self._crash_templates = result["templates"]
+        return self._crash_db
+
+    def scenario_crash(self, name, what, env):
+        started = time.monotonic()
+        source = self.crash_template_db()
+        db = self.db(name)
+        self.odoo.clone(source, db)
+        horizon = self.tomorrow + timedelta(days=CRASH_DAYS)
+        job_env = self.job_env(CRASH_DAYS, CRASH_BATCH, f"{name}-killed", **env)
+        t0 = time.monotonic()
+        shell = self.odoo.start_shell(
+            db, self.script("shell_job.py"), job_env, self.log(f"{name}-killed")
+        )
+        if name == "crash-external-kill":
+            reached = shell.wait_line(
+                lambda line: line == f"MADE {CRASH_EXTERNAL_AT}", timeout=300
+            )
+            if not reached:
+                shell.wait(60)
+                raise ScenarioError("the job ended before it could be killed")
+            shell.kill()
+        rc = shell.wait(300)
+        killed_after = time.monotonic() - t0
+        if rc != -signal.SIGKILL:
+            raise ScenarioError(
+                f"the job was not killed (exit {rc}): {shell.bad[:1]} "
+                f"see {shell.log}"
+            )
+        made_before_kill = sum(line.startswith("MADE ") for line in shell.lines)
+        self.odoo.wait_idle(db)
+        committed = int(
+            self.odoo.sql(
+                db,
+                "SELECT count(*) FROM account_move "
+                "WHERE recurring_template_id IS NOT NULL",
+            )[0][0]
+        )
+        rerun = self.run_job(db, f"{name}-rerun", CRASH_DAYS, CRASH_BATCH)
+        figures, problems = check_database(self.odoo, db, horizon)
+        if (
+            env.get("RI_KILL_HOOK") in ("invoice", "sequence")
+            and env.get("RI_KILL_CALL") == "1"
+            and committed
+        ):
+            problems.append(f"{committed} invoices committed before the 1st commit")
+        if env.get("RI_KILL_HOOK") in ("commit", "send", "summary") and not committed:
+            problems.append("nothing committed before a kill after a commit")
+        summaries = (figures.get("sending") or {}).get("summaries", 1)
+        if summaries != 1:
+            problems.append(f"{summaries} summary e-mails, want 1")
+        if rerun["invoices_committed"] != figures["expected"] - committed:
+            problems.append(
+                f"the rerun made {rerun['invoices_committed']}, want "
+                f"{figures['expected'] - committed}"
+            )
+        extra = f", {made_before_kill} made when killed" if made_before_kill else ""
+        details = (
+            f"{what}; {committed} invoices committed before the kill{extra}, "
+            f"{rerun['invoices_committed']} made and {rerun['invoices_sent']} sent "
+            f"by the rerun "
+            f"({rerun['calls']} batches of {CRASH_BATCH}); "
+            f"{figures_text(figures)}; {figures['templates']} templates; "
+            f"killed after {killed_after:.1f}s, rerun {rerun['elapsed']:.1f}s, "
+            f"total {time.monotonic() - started:.1f}s"
+        )
+        if problems:
+            details += "; PROBLEMS: " + "; ".join(problems)
+        self.report(name, not problems, details)
+
+    def run_workers(self, db, name, days, batch, **env):
+        """Run two job processes on ``db`` that start at the same moment;
+        returns their shells (ended) and the wall time from the start."""
+        go_file = self.workdir / f"{name}.go"
+        shells = []
+        try:
+            for worker in ("A", "B"):
+                job_env = self.job_env(
+                    days, batch, f"{name}-{worker}", RI_GO_FILE=str(go_file), **env
+                )
+                shells.append(
+                    self.odoo.start_shell(
+                        db,
+                        self.script("shell_job.py"),
+                        job_env,
+                        self.log(f"{name}-{worker}"),
+                    )
+                )
+            for shell in shells:
+                if not shell.wait_line(lambda line: line == "READY", timeout=180):
+                    raise ScenarioError(f"a worker did not start, see {shell.log}")
+            started = time.monotonic()
+            go_file.touch()
+            for shell in shells:
+                shell.wait(600)
+            return shells, time.monotonic() - started
+        finally:
+            for shell in shells:
+                shell.kill()
+
+    @staticmethod
+    def worker_problems(shells):
+        """(problems, results) of worker processes: a crash, an error in the
+        output (a traceback, an ERROR line, a template failure)."""
+        problems, results = [], []
+        for shell, worker in zip(shells, ("A", "B"), strict=True):
+            result = shell.result
+            results.append(result)
+            if shell.returncode or result is None:
+                problems.append(f"worker {worker} exited {shell.returncode}")
+            errors = describe_errors(shell.output) or shell.bad
+            if errors:
+                problems.append(
+                    f"worker {worker} hit {len(errors)} error(s): {errors[0]}"
+                )
+        return problems, results
+
+    def scenario_two_workers(self):
+        name = "two-workers"
+        started = time.monotonic()
+        db, _setup = self.with_templates(
+            "workers", [{"period": "month", "count": WORKERS_TEMPLATES}]
+        )
+        setup_time = time.monotonic() - started
+        shells, run_time = self.run_workers(db, name, 0, WORKERS_BATCH)
+        figures, problems = check_database(self.odoo, db, self.tomorrow)
+        worker_problems, results = self.worker_problems(shells)
+        problems += worker_problems
+        parts = []
+        total = 0
+        for result, worker in zip(results, ("A", "B"), strict=True):
+            if result is None:
+                parts.append(f"{worker} crashed")
+                continue
+            made = result["invoices_committed"]
+            total += made
+            parts.append(
+                f"{worker} made {made}, sent {result['invoices_sent']}, "
+                f"in {result['calls']} calls "
+                f"({result['backoffs']} back-offs, {result['idle']} idle, "
+                f"{result['errors']} errors, {result['elapsed']:.1f}s)"
+            )
+            if not made:
+                problems.append(f"worker {worker} made nothing: no interleaving")
+        if total != figures["made"]:
+            problems.append(f"workers report {total}, database has {figures['made']}")
+        details = (
+            f"{figures_text(figures)}; {figures['templates']} templates, "
+            f"batch {WORKERS_BATCH}; {'; '.join(parts)}; "
+            f"run {run_time:.1f}s ({figures['made'] / max(run_time, 0.001):.0f} "
+            f"invoices/s), setup {setup_time:.1f}s"
+        )
+        if problems:
+            details += "; PROBLEMS: " + "; ".join(problems)
+        self.report(name, not problems, details)
+
+    def scenario_summary_race(self):
+        """Two workers finish together: the invoices are all made and sent,
+        not yet reported (a first run's summary step is skipped, as when the
+        other worker's sends were still in flight), and both workers enter the
+        daily summary step at the same moment."""
+        name = "two-workers-summary"
+        started = time.monotonic()
+        db, _setup = self.with_templates(
+            "summary", [{"period": "month", "count": SUMMARY_TEMPLATES}]
+        )
+        prep = self.run_job(db, f"{name}-prep", 0, 50, RI_SKIP_SUMMARY="1")
+        if not prep.get("summary_hook"):
+            raise ScenarioError("no _recurring_send_summaries to hold the workers at")
+        to_report = int(
+            self.odoo.sql(
+                db, "SELECT count(*) FROM account_move WHERE recurring_to_report"
+            )[0][0]
+        )
+        barrier = self.workdir / f"{name}.barrier"
+        shells, run_time = self.run_workers(
+            db, name, 0, 50, RI_SUMMARY_BARRIER=str(barrier)
+        )
+        figures, problems = check_database(self.odoo, db, self.tomorrow)
+        worker_problems, results = self.worker_problems(shells)
+        problems += worker_problems
+        if not all(result and result["barrier_met"] for result in results):
+            problems.append("the workers did not reach the summary together")
+        summaries = (figures.get("sending") or {}).get("summaries")
+        if summaries != 1:
+            problems.append(f"{summaries} summary e-mails for one set of invoices")
+        parts = [
+            f"{worker}: summary calls {result['summaries']}, errors {result['errors']}"
+            for worker, result in zip(("A", "B"), results, strict=True)
+            if result
+        ]
+        details = (
+            f"{to_report} invoices sent and not yet reported, both workers in the "
+            f"summary step at once; {figures_text(figures)}; {'; '.join(parts)}; "
+            f"run {run_time:.1f}s, total {time.monotonic() - started:.1f}s"
+        )
+        if problems:
+            details += "; PROBLEMS: " + "; ".join(problems)
+        self.report(name, not problems, details)
+
+    def scenario_downtime(self):
+        name = "downtime"
+        started = time.monotonic()
+        db, setup = self.with_templates("downtime", DOWNTIME_TEMPLATES)
+        horizon = self.tomorrow + timedelta(days=DOWNTIME_DAYS)
+        result = self.run_job(db, name, DOWNTIME_DAYS, DOWNTIME_BATCH, RI_VIA_CRON="1")
+        figures, problems = check_database(self.odoo, db, horizon)
+        per_period = self.odoo.sql(
+            db,
+            "SELECT t.recurring_period, count(i.id) FROM account_move t "
+            "LEFT JOIN account_move i ON i.recurring_template_id = t.id "
+            "WHERE t.recurring_state IS NOT NULL GROUP BY 1 ORDER BY 1",
+        )
+        if result.get("cron_failure_count"):
+            problems.append(f"ir.cron failure count {result['cron_failure_count']}")
+        details = (
+            f"now = start + {DOWNTIME_DAYS} days 06:30 Europe/Oslo; "
+            f"{figures_text(figures)}; per period "
+            + ", ".join(f"{period} {count}" for period, count in per_period)
+            + f"; {figures['templates']} templates, oldest first, own dates; "
+            f"via ir.cron in {result['calls']} batches of {DOWNTIME_BATCH} "
+            f"({result['rounds']} scheduler rounds), run {result['elapsed']:.1f}s, "
+            f"total {time.monotonic() - started:.1f}s"
+        )
+        if problems:
+            details += "; PROBLEMS: " + "; ".join(problems)
+        self.report(name, not problems, details)
+
+    def scenarios(self):
+        named = [
+            (name, lambda n=name, w=what, e=env: self.scenario_crash(n, w, e))
+            for name, what, env in CRASH_POINTS
+        ]
+        named.append(("two-workers", self.scenario_two_workers))
+        named.append(("two-workers-summary", self.scenario_summary_race))
+        named.append(("downtime", self.scenario_downtime))
+        return named
+
+    # -- run ------------------------------------------------------------------
+
+    def run(self, only=None):
+        started = time.monotonic()
+        try:
+            self.setup()
+        except Exception as error:  # noqa: BLE001 - every scenario then fails
+            self.base_error = f"setup failed: {error}"
+            say(self.base_error)
+        for name, scenario in self.scenarios():
+            if only and name not in only:
+                continue
+            if self.base_error:
+                self.report(name, False, self.base_error)
+                continue
+            scenario_started = time.monotonic()
+            try:
+                scenario()
+            except Exception as error:  # noqa: BLE001 - go on with the others
+                self.report(
+                    name,
+                    False,
+                    f"could not run: {error} "
+                    f"(after {time.monotonic() - scenario_started:.1f}s)",
+                )
+            finally:
+                self.cleanup_scenario_dbs(keep={self.base, self._crash_db})
+        passed = sum(ok for _name, ok in self.results)
+        failed = len(self.results) - passed
+        elapsed = time.monotonic() - started
+        say(f"total time {elapsed:.1f}s; logs: {self.logs_note(failed)}")
+        return passed, failed
+
+    def logs_note(self, failed):
+        if failed or self.keep_logs:
+            return str(self.workdir)
+        return "removed (all passed; --keep-logs keeps them)"
+
+    def cleanup_scenario_dbs(self, keep):
+        if not self.odoo:
+            return
+        for db in list(self.dbs):
+            if db not in keep:
+                self.odoo.drop(db)
+                self.dbs.remove(db)
+
+    def cleanup(self, failed):
+        if self.odoo:
+            for shell in self.odoo.procs:
+                shell.kill()
+            for db in self.dbs:
+                self.odoo.drop(db)
+        if not failed and not self.keep_logs:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--keep-logs", action="store_true", help="keep Odoo's logs (kept on failure)"
+    )
+    parser.add_argument(
+        "--real-pdf",
+        action="store_true",
+        help="render invoice PDFs with wkhtmltopdf instead of a stub (slow)",
+    )
+    parser.add_argument("--only", nargs="*", help="run only these scenarios (by name)")
+    args = parser.parse_args()
+
+    known = [name for name, _what, _env in CRASH_POINTS] + [
+        "two-workers",
+        "two-workers-summary",
+        "downtime",
+    ]
+    unknown = sorted(set(args.only or ()) - set(known))
+    if unknown:
+        parser.error(f"unknown scenario(s) {unknown}; known: {', '.join(known)}")
+
+    def interrupted(signum, _frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupted)
+    suite = Suite(keep_logs=args.keep_logs, real_pdf=args.real_pdf)
+    passed = failed = 0
+    try:
+        passed, failed = suite.run(args.only)
+    except KeyboardInterrupt as error:
+        say(f"interrupted: {error}")
+        failed = max(failed, 1)
+    finally:
+        suite.cleanup(failed)
+    say(f"{passed} passed, {failed} failed")
+    return 0 if passed and not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

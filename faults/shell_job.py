@@ -1,0 +1,341 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Fed to ``odoo shell`` by run_faults.py: run the recurring invoice job.
+
+Environment:
+
+``RI_NOW_LOCAL``
+    The instant the job believes it is, as ``YYYY-MM-DDTHH:MM`` on the wall
+    clock of the company's timezone; passed to the job as a naive UTC ``now``.
+``RI_BATCH``
+    Templates per batch (per call of ``_cron_recurring_invoices``).
+``RI_WORKER``
+    A name for this process in its output.
+``RI_GO_FILE``
+    When set, print ``READY`` and wait until this file exists before starting,
+    so that several workers start at the same moment.
+``RI_KILL_HOOK``, ``RI_KILL_CALL``, ``RI_KILL_K``
+    Kill this process with SIGKILL: ``invoice`` right after the ``_post`` that
+    posts the K-th invoice made (the job posts a batch at once), ``sequence``
+    right after the K-th invoice number is taken (inside ``_post``, before the
+    invoice is fully posted), ``send`` right after the K-th invoice is sent
+    (PDF made, e-mail queued, not committed), ``summary`` on entering the K-th
+    daily summary step, ``commit`` right after the K-th commit of the job.
+    With ``RI_KILL_CALL`` = C > 0, K counts within the C-th call only.
+``RI_PROGRESS``
+    ``1``: print ``MADE n`` for each invoice posted (the runner may kill us).
+``RI_SKIP_SUMMARY``
+    ``1``: the daily summary step does nothing (the invoices sent stay to
+    report), as when another worker's sends were still in flight.
+``RI_SUMMARY_BARRIER``
+    A directory: on entering the daily summary step, wait (20 s at most) until
+    two workers have entered it, so that both report at the same moment.
+``RI_REAL_PDF``
+    ``1``: render invoice PDFs with the real wkhtmltopdf. By default the
+    HTML-to-PDF binary is replaced by a one-page stub PDF (QWeb still renders
+    the report): it costs over a second per invoice and is not under test.
+``RI_VIA_CRON``
+    ``1``: run the job the way the real scheduler does, through
+    ``ir.cron._process_jobs`` and its progress API (the job's code is set to
+    pass ``now`` and the batch size), instead of calling it in a loop.
+
+The loop calls the job until it reports that nothing remains, committing
+(as ``ir.cron`` does) after a back-off (-1). Prints one line ``RESULT {json}``.
+"""
+
+import io
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from datetime import datetime
+
+import pytz
+
+ENV = os.environ
+WORKER = ENV.get("RI_WORKER", "job")
+
+
+def say(line):
+    print(f"[{WORKER}] {line}", flush=True)
+
+
+def utc_now_arg(env):
+    tz = pytz.timezone(env.company.recurring_invoice_tz)
+    local = datetime.strptime(ENV["RI_NOW_LOCAL"], "%Y-%m-%dT%H:%M")
+    return tz.localize(local).astimezone(pytz.utc).replace(tzinfo=None)
+
+
+class Probe:
+    """Counts what the job does, and kills the process where told."""
+
+    def __init__(self, env):
+        self.env = env
+        self.hook = ENV.get("RI_KILL_HOOK", "")
+        self.kill_call = int(ENV.get("RI_KILL_CALL", "0") or 0)
+        self.kill_k = int(ENV.get("RI_KILL_K", "0") or 0)
+        self.progress = ENV.get("RI_PROGRESS") == "1"
+        self.call = 0
+        self.counts = dict.fromkeys(("invoice", "sequence", "send", "summary"), 0)
+        self.counts["commit"] = 0
+        self.in_call = dict.fromkeys(self.counts, 0)
+        self.pending = []
+        self.made = []
+        self.locked = 0
+        self.last_locked = None
+        self.summaries = []
+        self.summary_hook = False
+        self.barrier_met = None
+
+    def start_call(self):
+        self.call += 1
+        self.in_call = dict.fromkeys(self.in_call, 0)
+
+    def event(self, kind):
+        self.counts[kind] += 1
+        self.in_call[kind] += 1
+        if kind != self.hook or not self.kill_k:
+            return
+        if self.kill_call:
+            hit = self.call == self.kill_call and self.in_call[kind] == self.kill_k
+        else:
+            hit = self.counts[kind] == self.kill_k
+        if hit:
+            say(
+                f"KILL self after {kind} #{self.in_call[kind]} of call {self.call} "
+                f"({self.counts['invoice']} invoices made in this process)"
+            )
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    def barrier(self):
+        folder = ENV.get("RI_SUMMARY_BARRIER")
+        if not folder or self.barrier_met is not None:
+            return
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, WORKER), "w"):
+            pass
+        deadline = time.monotonic() + 20
+        while len(os.listdir(folder)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        self.barrier_met = len(os.listdir(folder)) >= 2
+        say(f"summary barrier {'met' if self.barrier_met else 'timed out'}")
+
+    def install(self):
+        """Wrap Odoo's own steps (posting, numbering, committing) and the
+        add-on's sending and locking where they exist."""
+        probe = self
+        Move = type(self.env["account.move"])
+        post = Move._post
+        set_next_sequence = Move._set_next_sequence
+
+        def _post(self, soft=True):
+            result = post(self, soft=soft)
+            for move in self.filtered(
+                lambda m: m.recurring_template_id and m.state == "posted"
+            ):
+                probe.pending.append(move.id)
+                if probe.progress:
+                    print(f"MADE {probe.counts['invoice'] + 1}", flush=True)
+                probe.event("invoice")
+            return result
+
+        def _set_next_sequence(self):
+            result = set_next_sequence(self)
+            if self.recurring_template_id:
+                probe.event("sequence")
+            return result
+
+        Move._post = _post
+        Move._set_next_sequence = _set_next_sequence
+        if hasattr(Move, "_recurring_lock_due_templates"):
+            lock_due = Move._recurring_lock_due_templates
+
+            def _recurring_lock_due_templates(self, now, limit):
+                templates = lock_due(self, now, limit)
+                probe.locked += len(templates)
+                probe.last_locked = len(templates)
+                return templates
+
+            Move._recurring_lock_due_templates = _recurring_lock_due_templates
+        if hasattr(Move, "_recurring_send"):
+            send = Move._recurring_send
+
+            def _recurring_send(self):
+                result = send(self)
+                probe.event("send")
+                return result
+
+            Move._recurring_send = _recurring_send
+        if hasattr(Move, "_recurring_send_summaries"):
+            self.summary_hook = True
+            summaries = Move._recurring_send_summaries
+
+            def _recurring_send_summaries(self, now):
+                if ENV.get("RI_SKIP_SUMMARY") == "1":
+                    return 0
+                probe.event("summary")
+                probe.barrier()
+                result = summaries(self, now)
+                probe.summaries.append(result)
+                return result
+
+            Move._recurring_send_summaries = _recurring_send_summaries
+
+        cr = self.env.cr
+        real_commit = cr.commit
+        self.real_commit = real_commit
+
+        def commit():
+            real_commit()
+            probe.made.extend(probe.pending)
+            probe.pending.clear()
+            probe.event("commit")
+
+        cr.commit = commit
+
+
+def stub_wkhtmltopdf(env):
+    """Replace the HTML-to-PDF binary with a one-page PDF (see RI_REAL_PDF)."""
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, "recurring_invoice faults: stub PDF")
+    page.save()
+    pdf = buffer.getvalue()
+    Report = type(env["ir.actions.report"])
+    Report._run_wkhtmltopdf = lambda self, bodies, *args, **kwargs: pdf
+
+
+def wait_for_go():
+    go_file = ENV.get("RI_GO_FILE")
+    if not go_file:
+        return
+    print("READY", flush=True)
+    deadline = time.monotonic() + 300
+    while not os.path.exists(go_file):
+        if time.monotonic() > deadline:
+            raise TimeoutError("no go signal")
+        time.sleep(0.01)
+
+
+def run_loop(env, probe, now, batch):
+    Move = env["account.move"]
+    stats = {"calls": 0, "backoffs": 0, "errors": 0, "idle": 0}
+    while stats["calls"] < int(ENV.get("RI_MAX_CALLS", "3000")):
+        stats["calls"] += 1
+        probe.start_call()
+        probe.last_locked = None
+        try:
+            remaining = Move._cron_recurring_invoices(batch_size=batch, now=now)
+        except Exception:  # noqa: BLE001 - reported as a failure by the runner
+            stats["errors"] += 1
+            sys.stderr.write(f"[{WORKER}] UNHANDLED ERROR in the job:\n")
+            traceback.print_exc()
+            env.cr.rollback()
+            probe.pending.clear()
+            if stats["errors"] >= 5:
+                break
+            continue
+        if remaining < 0:
+            # What ir.cron does after the call: commit (the job's trigger).
+            stats["backoffs"] += 1
+            probe.real_commit()
+            probe.pending.clear()
+            time.sleep(0.02)
+            continue
+        if remaining == 0:
+            break
+        if probe.last_locked == 0:
+            # Another worker holds every due template: wait for its commit.
+            stats["idle"] += 1
+            time.sleep(0.02)
+    return stats
+
+
+def run_via_cron(env, probe, now, batch):
+    """The real scheduler: ir.cron acquires the job, runs it batch after
+    batch through the progress API, reschedules it."""
+    cron = env.ref("recurring_invoice.ir_cron_recurring_invoice")
+    env["ir.cron"].search([("id", "!=", cron.id)]).write({"active": False})
+    code = (
+        f"model._cron_recurring_invoices(batch_size={batch}, "
+        f"now=datetime.datetime({now.year}, {now.month}, {now.day}, "
+        f"{now.hour}, {now.minute}))"
+    )
+    cron.write({"code": code, "active": True, "nextcall": datetime(2000, 1, 1)})
+    probe.real_commit()
+    IrCron = env.registry["ir.cron"]
+    Progress = env["ir.cron.progress"]
+    stats = {"calls": 0, "rounds": 0, "backoffs": 0, "errors": 0, "idle": 0}
+    dbname = env.cr.dbname
+    for _round in range(200):
+        stats["rounds"] += 1
+        IrCron._process_jobs(dbname)
+        threading.current_thread().dbname = dbname
+        env.cr.rollback()
+        env.invalidate_all()
+        if not env["account.move"]._recurring_count_due(now):
+            break
+        # Not done: the job must be ready again (partially done / trigger).
+        ready = cron.nextcall <= datetime.utcnow() or env["ir.cron.trigger"].search(
+            [("cron_id", "=", cron.id), ("call_at", "<=", datetime.utcnow())]
+        )
+        if not ready:
+            stats["errors"] += 1
+            sys.stderr.write(f"[{WORKER}] UNHANDLED: due templates left, job idle\n")
+            break
+    progress = Progress.search([("cron_id", "=", cron.id)])
+    stats["calls"] = len(progress)
+    stats["progress_done"] = sum(progress.mapped("done"))
+    stats["cron_failure_count"] = cron.failure_count
+    stats["cron_active"] = cron.active
+    return stats
+
+
+def main(env):
+    now = utc_now_arg(env)
+    batch = int(ENV.get("RI_BATCH", "50"))
+    probe = Probe(env)
+    probe.install()
+    if ENV.get("RI_REAL_PDF") != "1":
+        stub_wkhtmltopdf(env)
+    # Warm up (registry caches) before the start signal, then a fresh snapshot.
+    env["account.move"]._recurring_count_due(now)
+    env.cr.rollback()
+    wait_for_go()
+    started = time.monotonic()
+    say(f"start now={now:%Y-%m-%d %H:%M} UTC batch={batch}")
+    if ENV.get("RI_VIA_CRON") == "1":
+        stats = run_via_cron(env, probe, now, batch)
+    else:
+        stats = run_loop(env, probe, now, batch)
+    elapsed = time.monotonic() - started
+    env.cr.rollback()
+    made = probe.made
+    if ENV.get("RI_VIA_CRON") == "1":
+        made = probe.made + probe.pending  # ir.cron commits on its own cursor
+    if made:
+        env.cr.execute("SELECT COUNT(*) FROM account_move WHERE id = ANY(%s)", [made])
+        committed = env.cr.fetchone()[0]
+    else:
+        committed = 0
+    stats.update(
+        worker=WORKER,
+        now=now.isoformat(),
+        elapsed=round(elapsed, 3),
+        invoices_made=probe.counts["invoice"],
+        invoices_sent=probe.counts["send"],
+        invoices_committed=committed,
+        templates_locked=probe.locked,
+        commits=probe.counts["commit"],
+        summaries=probe.summaries,
+        summary_hook=probe.summary_hook,
+        barrier_met=probe.barrier_met,
+    )
+    print("RESULT " + json.dumps(stats), flush=True)
+
+
+main(globals()["env"])

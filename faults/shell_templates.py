@@ -1,0 +1,70 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Fed to ``odoo shell`` by run_faults.py: make recurring templates.
+
+``RI_TEMPLATES`` is a JSON list of groups ``{"period": "week", "count": 10,
+"start_offset": 0, "end_offset": null}``; offsets are days after tomorrow (in
+the company's timezone, at the real current time), as ``_recurring_setup``
+demands a start of tomorrow or later. The groups are interleaved (one template
+of each group in turn), so that every batch of the job mixes periods. Commits,
+then prints one line ``RESULT {json}``.
+"""
+
+import json
+import os
+from datetime import datetime, timedelta
+from itertools import zip_longest
+
+import pytz
+
+
+def main(env):
+    groups = json.loads(os.environ["RI_TEMPLATES"])
+    params = env["ir.config_parameter"].sudo()
+    product = env["product.product"].browse(int(params.get_param("faults.product_id")))
+    tax = env["account.tax"].browse(int(params.get_param("faults.tax_id")))
+    partner_ids = [int(p) for p in params.get_param("faults.partner_ids").split(",")]
+    company = env.company
+    tomorrow = datetime.now(pytz.timezone(company.recurring_invoice_tz)).date()
+    tomorrow += timedelta(days=1)
+
+    expanded = [[group] * group["count"] for group in groups]
+    ordered = [g for row in zip_longest(*expanded) for g in row if g is not None]
+    values = []
+    for n in range(len(ordered)):
+        values.append(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner_ids[n % len(partner_ids)],
+                "invoice_line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": product.id,
+                            "name": "Rent {period}",
+                            "quantity": 1,
+                            "price_unit": 100.0 + n,
+                            "tax_ids": [(6, 0, tax.ids)],
+                        },
+                    )
+                ],
+            }
+        )
+    moves = env["account.move"].create(values)
+    for move, group in zip(moves, ordered, strict=True):
+        start = tomorrow + timedelta(days=group.get("start_offset") or 0)
+        end = group.get("end_offset")
+        end = tomorrow + timedelta(days=end) if end is not None else False
+        move._recurring_setup(group["period"], start, end)
+    env.cr.commit()
+    result = {
+        "templates": len(moves),
+        "tomorrow": tomorrow.isoformat(),
+        "first_id": min(moves.ids),
+        "last_id": max(moves.ids),
+        "states": sorted(set(moves.mapped("recurring_state"))),
+    }
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+main(globals()["env"])
