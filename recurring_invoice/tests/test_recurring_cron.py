@@ -87,6 +87,20 @@ class TestRecurringCron(RecurringInvoiceCase):
             self.run_cron(oslo(day.year, day.month, day.day, 6, 16))
             self.assertEqual(template.recurring_invoice_ids.invoice_date, day, day)
 
+    def test_leap_day_and_new_years_eve(self):
+        leap = self.make_template(period="year", start=date(2028, 2, 29))
+        eve = self.make_template(period="month", start=date(2027, 12, 31))
+        for day in (date(2027, 12, 31), date(2028, 2, 29)):
+            self.run_cron(oslo(day.year, day.month, day.day, 6, 14))
+            self.run_cron(oslo(day.year, day.month, day.day, 6, 16))
+        self.assertEqual(leap.recurring_invoice_ids.invoice_date, date(2028, 2, 29))
+        self.assertEqual(leap.recurring_next_date, date(2029, 2, 28))
+        self.assertEqual(
+            sorted(eve.recurring_invoice_ids.mapped("invoice_date")),
+            [date(2027, 12, 31), date(2028, 1, 31), date(2028, 2, 29)],
+        )
+        self.assertEqual(eve.recurring_next_date, date(2028, 3, 31))
+
     def test_forty_days_of_downtime(self):
         template = self.make_template(period="week", start=date(2027, 1, 4))
         self.run_cron(oslo(2027, 2, 13, 6, 15))  # 40 days later
