@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-faults bench-engine i18n
+.PHONY: run test test-faults bench bench-engine i18n
 
 $(STAMP): requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ test-faults:
 
 run:
 	bash scripts/run_demo.sh
+
+bench:
+	$(PYTHON) bench/bench_recurring.py
 
 bench-engine: $(STAMP)
 	$(VENV)/bin/python bench/bench_engine.py

@@ -1,0 +1,810 @@
+"""Benchmark the 06:15 job against Odoo's own recurring entries and OCA contract.
+
+Plain Python: it drives ``odoo`` subprocesses and feeds ``bench_shell.py`` to
+``odoo shell``, one step per process. Everything happens in ONE throw-away
+database of the real Odoo 18 (``odoo`` on PATH, configured by ``~/.odoorc`` or
+``$ODOO_RC``), dropped at the end, also on failure.
+
+Run from anywhere: ``python bench/bench_recurring.py`` (the full run, about
+20 minutes on 2 idle cores) or ``--quick`` (N = 100 and 1,000, alternatives at 100,
+20 invoices sent). ``--profile`` adds cProfile runs of our scheduler, the
+batched floor and sending after the measurements (never inside them).
+
+The output ends with one line per comparison (``ours/native: 3.4x``) and,
+last, ``10000 templates: made+posted in S s, Q queries/invoice, peak R MB``.
+"""
+
+import argparse
+import configparser
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHELL_SCRIPT = Path(__file__).resolve().with_name("bench_shell.py")
+ADDON = "recurring_invoice"
+CONTRACT_PACKAGE = "odoo-addon-contract"
+CONTRACT_SPEC = "odoo-addon-contract>=18.0,<18.1"
+LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) ")
+STEP_TIMEOUT = 45 * 60
+
+TARGETS = {
+    "batched": 0.85,
+    "native": 3.0,
+    "contract": 2.0,
+    "queries_spread": 0.10,
+    "rss_growth": 1.3,
+    "big_run_seconds": 15 * 60,
+    "send_rate": 2.0,
+}
+
+
+class BenchError(Exception):
+    pass
+
+
+def say(message=""):
+    print(message, flush=True)
+
+
+class Clock:
+    def __init__(self):
+        self.start = time.monotonic()
+
+    def stamp(self):
+        elapsed = int(time.monotonic() - self.start)
+        return f"[{elapsed // 60:02d}:{elapsed % 60:02d}]"
+
+
+# --- Odoo -----------------------------------------------------------------------------
+def find_odoo():
+    odoo = shutil.which("odoo")
+    if not odoo:
+        raise BenchError("no 'odoo' command on PATH")
+    version = subprocess.run(
+        [odoo, "--version"], capture_output=True, text=True, check=False
+    ).stdout
+    if " 18.0" not in version:
+        raise BenchError(f"'odoo --version' says {version.strip()!r}, not 18.0")
+    rc = Path(os.environ.get("ODOO_RC", Path.home() / ".odoorc"))
+    if not rc.is_file():
+        raise BenchError(f"no Odoo configuration at {rc} (set ODOO_RC)")
+    return odoo, rc
+
+
+def addons_path(rc):
+    config = configparser.ConfigParser()
+    config.read(rc)
+    configured = config.get("options", "addons_path", fallback="")
+    paths = [path.strip() for path in configured.split(",") if path.strip()]
+    return ",".join([*paths, str(ROOT)])
+
+
+def odoo_python(odoo):
+    """The Python interpreter of the ``odoo`` script (its shebang)."""
+    with open(odoo, "rb") as script:
+        first = script.readline().decode(errors="replace").strip()
+    if first.startswith("#!"):
+        candidate = first[2:].split()[0]
+        if os.access(candidate, os.X_OK) and "python" in Path(candidate).name:
+            return candidate
+    return None
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Odoo:
+    def __init__(self, command, rc, database, log_dir):
+        self.command = command
+        self.rc = rc
+        self.database = database
+        self.log_dir = log_dir
+        self.addons = addons_path(rc)
+        self.error_lines = []
+        self.server = None
+
+    def options(self):
+        return ["-c", str(self.rc), "-d", self.database, "--addons-path", self.addons]
+
+    def _log(self, label):
+        return self.log_dir / f"{label}.log"
+
+    def _check_log(self, path):
+        text = path.read_text(errors="replace")
+        bad = [
+            line
+            for line in text.splitlines()
+            if (match := LOG_LINE.match(line))
+            and match.group(1) in ("ERROR", "CRITICAL")
+        ]
+        self.error_lines += [f"{path.name}: {line}" for line in bad]
+        return text
+
+    def install(self, modules):
+        """Install ``modules`` without demo data; True when Odoo exited 0."""
+        log = self._log("install-" + "-".join(modules))
+        with open(log, "w") as out:
+            proc = subprocess.run(
+                [
+                    self.command,
+                    *self.options(),
+                    "-i",
+                    ",".join(modules),
+                    "--without-demo=all",
+                    "--stop-after-init",
+                    "--max-cron-threads",
+                    "0",
+                    "--http-port",
+                    "0",
+                    "--log-level",
+                    "warn",
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=STEP_TIMEOUT,
+                check=False,
+            )
+        self._check_log(log)
+        return proc.returncode == 0
+
+    def shell(self, step, label=None, **variables):
+        """Run one step of bench_shell.py in a fresh ``odoo shell``; returns
+        its RESULT."""
+        label = label or step
+        log = self._log(label)
+        env = dict(os.environ, BENCH_STEP=step)
+        env.update({key: str(value) for key, value in variables.items()})
+        with open(SHELL_SCRIPT) as script, open(log, "w") as err:
+            proc = subprocess.run(
+                [self.command, "shell", *self.options(), "--log-level", "warn"],
+                stdin=script,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                text=True,
+                env=env,
+                timeout=STEP_TIMEOUT,
+                check=False,
+            )
+        text = self._check_log(log)
+        for line in proc.stdout.splitlines():
+            if line.startswith("RESULT "):
+                return json.loads(line[len("RESULT ") :])
+        tail = "\n".join((proc.stdout + "\n" + text).strip().splitlines()[-25:])
+        raise BenchError(
+            f"step {label} gave no result (exit {proc.returncode}):\n{tail}"
+        )
+
+    def start_server(self):
+        """An Odoo HTTP server on this database only, no cron thread: it serves
+        the report's CSS to wkhtmltopdf, as the production server does."""
+        port = free_port()
+        log = open(self._log("http-server"), "w")  # noqa: SIM115 - closed in stop
+        self.server = subprocess.Popen(
+            [
+                self.command,
+                *self.options(),
+                "--http-port",
+                str(port),
+                "--http-interface",
+                "127.0.0.1",
+                "--max-cron-threads",
+                "0",
+                "--workers",
+                "0",
+                "--db-filter",
+                f"^{re.escape(self.database)}$",
+                "--log-level",
+                "warn",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.server_log = log
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            if self.server.poll() is not None:
+                raise BenchError("the Odoo HTTP server for the PDFs did not start")
+            try:
+                with urllib.request.urlopen(f"{url}/web/login", timeout=5) as answer:
+                    if answer.status == 200:
+                        return url
+            except (urllib.error.URLError, OSError):
+                time.sleep(1)
+        raise BenchError("the Odoo HTTP server for the PDFs did not answer")
+
+    def stop_server(self):
+        if not self.server:
+            return
+        if self.server.poll() is None:
+            self.server.terminate()
+            try:
+                self.server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.server.kill()
+                self.server.wait()
+        self.server_log.close()
+        self._check_log(self._log("http-server"))
+        self.server = None
+
+
+def drop_database(database):
+    proc = subprocess.run(
+        ["dropdb", "--if-exists", "--force", database],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode:
+        say(f"could not drop {database}: {proc.stderr.strip()}")
+    return proc.returncode == 0
+
+
+def ensure_contract(odoo_command, allow_install):
+    """(available, note): OCA contract 18.0 in Odoo's Python, pip-installed
+    with --no-deps when missing and allowed."""
+    python = odoo_python(odoo_command)
+    if not python:
+        return False, "cannot find the Python of the 'odoo' command"
+
+    def installed_version():
+        show = subprocess.run(
+            [python, "-m", "pip", "show", CONTRACT_PACKAGE],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        match = re.search(r"^Version: (\S+)", show.stdout, re.MULTILINE)
+        return match.group(1) if match else None
+
+    version = installed_version()
+    if version and version.startswith("18.0."):
+        return True, f"{CONTRACT_PACKAGE} {version} already installed"
+    if not allow_install:
+        return (
+            False,
+            f"{CONTRACT_PACKAGE} 18.0 is not installed (--no-contract-install)",
+        )
+    proc = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--no-deps", CONTRACT_SPEC],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+    )
+    version = installed_version()
+    if proc.returncode or not (version and version.startswith("18.0.")):
+        reason = (proc.stderr.strip().splitlines() or ["no 18.0 release"])[-1]
+        return False, f"pip install --no-deps '{CONTRACT_SPEC}' failed: {reason}"
+    return True, f"pip installed {CONTRACT_PACKAGE} {version} (--no-deps)"
+
+
+# --- figures --------------------------------------------------------------------------
+def rate(result):
+    return result["posted"] / result["seconds"] if result["seconds"] else 0.0
+
+
+def per_invoice(result, key="queries"):
+    count = result.get("posted") or result.get("sent") or result.get("invoices")
+    return result[key] / count if count else 0.0
+
+
+def verdict(ok):
+    return "PASS" if ok else "FAIL"
+
+
+def check_made(label, result, expected):
+    if result["posted"] != expected:
+        raise BenchError(
+            f"{label}: {result['posted']} of {expected} invoices posted ({result})"
+        )
+
+
+def print_profile(title, result):
+    if result.get("profile"):
+        say(f"--- cProfile: {title} (sorted by cumulative time) ---")
+        lines = result["profile"].strip().splitlines()
+        start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
+        for line in lines[start:]:
+            say("  " + line.rstrip()[:160])
+
+
+class Bench:
+    def __init__(self, args, odoo, clock):
+        self.args = args
+        self.odoo = odoo
+        self.clock = clock
+        self.ours = {}
+        self.alternatives = {}
+        self.sending = {}
+        self.panel = None
+        self.setup = None
+        self.contract_note = ""
+
+    def log(self, message):
+        say(f"{self.clock.stamp()} {message}")
+
+    # -- the parts
+    def prepare(self, contract_wanted):
+        modules = [ADDON, "contract"] if contract_wanted else [ADDON]
+        self.log(f"installing {', '.join(modules)} in {self.odoo.database} ...")
+        if not self.odoo.install(modules):
+            if not contract_wanted:
+                raise BenchError("installing recurring_invoice failed (see the log)")
+            self.contract_note = "OCA contract could not be installed in Odoo 18"
+            self.log(f"{self.contract_note}; again without it")
+            drop_database(self.odoo.database)
+            if not self.odoo.install([ADDON]):
+                raise BenchError("installing recurring_invoice failed (see the log)")
+        self.setup = self.odoo.shell("setup")
+        setup = self.setup
+        self.log(
+            f"chart {setup['chart']}, tax {setup['tax']}, product {setup['product']}, "
+            f"{setup['customers']} customers with e-mail; invoice total "
+            f"{setup['source_total']:.2f}"
+        )
+        self.log(
+            f"switched off {len(setup['crons_switched_off'])} other scheduled "
+            "actions (mail queue included); mail.mail.force.send.limit = 0, "
+            "no mail server: mails are only queued"
+        )
+        info = setup["contract"]
+        if info:
+            self.log(
+                f"OCA contract {info['version']} installed from {info['path']}; "
+                f"depends on {', '.join(info['depends'])} "
+                f"({'all Odoo core' if info['all_core'] else 'NOT all core'})"
+            )
+        elif contract_wanted and not self.contract_note:
+            self.contract_note = "OCA contract is not installed in the database"
+
+    def run_ours(self, n, label=None, profile=None):
+        tag = label or f"ours-{n}"
+        made = self.odoo.shell(
+            "templates", f"templates-{tag}", BENCH_N=n, BENCH_TAG=tag
+        )
+        if made["templates"] != n:
+            raise BenchError(f"{tag}: {made['templates']} templates set up, not {n}")
+        extra = {"BENCH_PROFILE": profile} if profile else {}
+        result = self.odoo.shell("ours", tag, BENCH_TAG=tag, **extra)
+        check_made(tag, result, n)
+        if result["made_in_run"] != n:
+            raise BenchError(f"{tag}: the run made {result['made_in_run']}, not {n}")
+        result["setup_seconds"] = made["seconds"]
+        return result
+
+    def measure_ours(self, n):
+        result = self.run_ours(n)
+        self.ours[n] = result
+        log = result["log"]
+        self.log(
+            f"ours N={n}: {rate(result):.1f} invoices/s, "
+            f"{per_invoice(result):.1f} queries/invoice, peak {result['peak_mb']:.0f} "
+            f"MB (at start {result['peak_before_mb']:.0f} MB), "
+            f"{result['seconds']:.1f} s in {result['runner_calls']} cron runner "
+            f"call(s); batch fallbacks {log['batch_fallbacks']}, template failures "
+            f"{log['template_failures']}"
+        )
+        batches = result["batch_seconds"]
+        self.log(
+            f"  {batches['batches']} calls of the scheduled action (batch size "
+            f"{result['batch_size']}): first ten {batches['first10_avg']:.2f} s "
+            f"each, median {batches['median']:.2f} s, last ten "
+            f"{batches['last10_avg']:.2f} s"
+        )
+
+    def measure_alternative(self, key, step, n, title):
+        result = self.odoo.shell(step, f"{key}-{n}", BENCH_N=n)
+        check_made(title, result, n)
+        if result["totals"] != [1150.0]:
+            raise BenchError(f"{title}: unexpected totals {result['totals']}")
+        result["n"] = n
+        result["title"] = title
+        self.alternatives[key] = result
+        detail = ""
+        if key == "contract":
+            detail = (
+                f" (cron {result['make_seconds']:.1f} s + post "
+                f"{result['post_seconds']:.1f} s)"
+            )
+        elif key == "native":
+            detail = (
+                f" ({result['calls']} calls; {result['next_drafts']} next-month "
+                "drafts made)"
+            )
+        self.log(
+            f"{title} N={n}: {rate(result):.1f} invoices/s, "
+            f"{per_invoice(result):.1f} queries/invoice, {result['seconds']:.1f} s"
+            f"{detail}"
+        )
+
+    def measure_sending(self, n, url):
+        for label, delay in (("shipped", ""), ("zero", "0")):
+            prepared = self.odoo.shell(
+                "send_prepare",
+                f"send-prepare-{label}",
+                BENCH_N=n,
+                BENCH_TAG=f"send-{label}",
+                BENCH_REPORT_URL=url,
+            )
+            if prepared["to_send"] != n:
+                raise BenchError(f"sending: {prepared['to_send']} waiting, not {n}")
+            result = self.odoo.shell(
+                "send",
+                f"send-{label}",
+                BENCH_PRINT_DELAY=delay,
+                BENCH_REPORT_URL=url,
+            )
+            result["warmup_pdf_seconds"] = prepared["warmup_pdf_seconds"]
+            self.sending[label] = result
+            self.log(
+                f"sending N={n}, report.print_delay "
+                f"{result['print_delay'] or 'unset (1000 ms)'}: "
+                f"{result['sent'] / result['seconds']:.2f} invoices/s, "
+                f"{result['sent']} sent, {result['failed']} not, "
+                f"{result['real_pdfs']} real PDFs (smallest {result['pdf_bytes_min']} "
+                f"bytes), {result['new_mails']} mails queued {result['mail_states']}"
+            )
+            if result["sent"] != n or result["real_pdfs"] != n:
+                raise BenchError(f"sending: {result}")
+
+    def measure_panel(self):
+        self.panel = self.odoo.shell("panel")
+        self.log(
+            "side panel: "
+            + ", ".join(
+                f"{made} invoices {values['queries']} queries"
+                for made, values in self.panel.items()
+            )
+        )
+
+    def profile(self, n, url):
+        directory = Path(tempfile.mkdtemp(prefix="ri_bench_profile_"))
+        self.log(f"profiling (cProfile files in {directory}) ...")
+        ours = self.run_ours(n, f"profile-ours-{n}", str(directory / "ours.prof"))
+        print_profile(f"our scheduler, N={n}, sending off", ours)
+        floor = self.odoo.shell(
+            "floor_batch",
+            f"profile-floor-{n}",
+            BENCH_N=n,
+            BENCH_PROFILE=directory / "floor.prof",
+        )
+        print_profile(f"batched floor, N={n}", floor)
+        if url:
+            n_send = min(20, self.args.send_n)
+            self.odoo.shell(
+                "send_prepare",
+                "profile-send-prepare",
+                BENCH_N=n_send,
+                BENCH_TAG="send-profile",
+                BENCH_REPORT_URL=url,
+            )
+            send = self.odoo.shell(
+                "send",
+                "profile-send",
+                BENCH_PRINT_DELAY="",
+                BENCH_REPORT_URL=url,
+                BENCH_PROFILE=directory / "send.prof",
+            )
+            print_profile(f"sending {n_send} invoices, print_delay shipped", send)
+
+    # -- the report
+    def report(self):
+        args = self.args
+        big, small = max(self.ours), min(self.ours)
+        say()
+        say("=" * 78)
+        say("Side by side (invoices made and posted; queries counted with")
+        say("odoo.sql_db.sql_counter: every execute on every cursor of the process)")
+        say("=" * 78)
+        header = (
+            f"{'approach':<44}{'N':>6}{'inv/s':>8}{'q/inv':>7}{'seconds':>9}"
+            f"{'peak MB':>9}"
+        )
+        say(header)
+        say("-" * len(header))
+        for n, result in sorted(self.ours.items()):
+            say(
+                f"{'ours: scheduled action via the cron runner':<44}{n:>6}"
+                f"{rate(result):>8.1f}{per_invoice(result):>7.1f}"
+                f"{result['seconds']:>9.1f}{result['peak_mb']:>9.0f}"
+            )
+        for result in self.alternatives.values():
+            say(
+                f"{result['title']:<44}{result['n']:>6}{rate(result):>8.1f}"
+                f"{per_invoice(result):>7.1f}{result['seconds']:>9.1f}"
+                f"{'':>9}"
+            )
+        if "contract" not in self.alternatives:
+            say(f"{'OCA contract: cron + _post()':<44}  n/a: {self.contract_note}")
+        say("(peak MB: ru_maxrss of a fresh odoo shell that only ran the scheduler;")
+        say(" the alternatives ran in their own shells, their memory is not compared)")
+        for result in self.sending.values():
+            delay = result["print_delay"] or "unset = 1000 ms as shipped"
+            say(
+                f"sending, print_delay {delay}: {result['sent']} invoices in "
+                f"{result['seconds']:.1f} s = {result['sent'] / result['seconds']:.2f}"
+                f" invoices/s ({per_invoice(result):.0f} queries/invoice, "
+                f"real PDFs {result['real_pdfs']}/{result['sent']})"
+            )
+        if self.panel:
+            say(
+                "side panel _recurring_panel_html(): "
+                + ", ".join(
+                    f"{made} invoices made: {values['queries']} queries"
+                    for made, values in self.panel.items()
+                )
+            )
+
+        floor = self.alternatives.get("floor_batch")
+        if floor:
+            ceilings = [
+                f"{rate(floor) / rate(alternative):.2f}x {key} (N={alternative['n']})"
+                for key, alternative in self.alternatives.items()
+                if key != "floor_batch"
+            ]
+            say(
+                f"for reference, the batched floor (N={floor['n']}), the ceiling of "
+                f"any create()+_post() design, is {', '.join(ceilings)}"
+            )
+        comparisons = self.comparisons()
+        say()
+        say("Targets (all measured in this run)")
+        if args.quick:
+            say("(quick run: N=10,000 is replaced by the largest N measured)")
+        say("-" * 78)
+        for line in self.targets(big, small):
+            say(line)
+        say()
+        for label, value in comparisons:
+            say(f"{label}: {value}")
+        result = self.ours[big]
+        say(
+            f"{big} templates: made+posted in {result['seconds']:.0f} s, "
+            f"{per_invoice(result):.1f} queries/invoice, "
+            f"peak {result['peak_mb']:.0f} MB"
+        )
+
+    def comparisons(self):
+        lines = []
+        for key, label in (
+            ("floor_one", "ours/ORM floor"),
+            ("floor_batch", "ours/batched floor"),
+            ("native", "ours/native"),
+            ("contract", "ours/contract"),
+        ):
+            alternative = self.alternatives.get(key)
+            if not alternative:
+                lines.append((label, f"n/a ({self.contract_note})"))
+                continue
+            ours = self.ours[alternative["n"]]
+            lines.append((label, f"{rate(ours) / rate(alternative):.2f}x"))
+        return lines
+
+    def ratio(self, key):
+        alternative = self.alternatives.get(key)
+        if not alternative:
+            return None, None
+        return rate(self.ours[alternative["n"]]) / rate(alternative), alternative["n"]
+
+    def targets(self, big, small):
+        lines = []
+        for key, label in (
+            ("floor_batch", "ours vs batched floor"),
+            ("native", "ours/native"),
+            ("contract", "ours/OCA contract+post"),
+        ):
+            target = TARGETS["batched" if key == "floor_batch" else key]
+            value, n = self.ratio(key)
+            if value is None:
+                lines.append(f"n/a   {label} >= {target}: {self.contract_note}")
+            else:
+                lines.append(
+                    f"{verdict(value >= target)}  {label} >= {target}: "
+                    f"{value:.2f}x at N={n}"
+                )
+        q_small, q_big = per_invoice(self.ours[small]), per_invoice(self.ours[big])
+        spread = (q_big - q_small) / q_small
+        lines.append(
+            f"{verdict(abs(spread) <= TARGETS['queries_spread'])}  queries/invoice "
+            f"N={small}"
+            f" vs N={big} equal +-10 %: {q_small:.2f} vs {q_big:.2f} "
+            f"({spread * 100:+.1f} %)"
+        )
+        mid = sorted(self.ours)[-2] if len(self.ours) > 1 else small
+        growth = self.ours[big]["peak_mb"] / self.ours[mid]["peak_mb"]
+        lines.append(
+            f"{verdict(growth <= TARGETS['rss_growth'])}  peak RSS N={big} vs N={mid}"
+            f" <= 1.3x: {self.ours[big]['peak_mb']:.0f} MB vs "
+            f"{self.ours[mid]['peak_mb']:.0f} MB ({growth:.2f}x)"
+        )
+        if 10000 in self.ours:
+            seconds = self.ours[10000]["seconds"]
+            lines.append(
+                f"{verdict(seconds < TARGETS['big_run_seconds'])}  N=10000 made+posted"
+                f" < 15 min: {seconds / 60:.1f} min"
+            )
+        else:
+            projected = 10000 / rate(self.ours[big]) / 60
+            lines.append(
+                f"n/a   N=10000 < 15 min: not measured in a quick run "
+                f"(projected from N={big}: {projected:.1f} min)"
+            )
+        for label, result in self.sending.items():
+            sent_rate = result["sent"] / result["seconds"]
+            delay = "as shipped (1000 ms)" if label == "shipped" else "at 0"
+            lines.append(
+                f"{verdict(sent_rate >= TARGETS['send_rate'])}  sending >= 2 invoices/s"
+                f" with real PDFs, print_delay {delay}: {sent_rate:.2f}/s"
+            )
+        lines.append(self.morning_sentence())
+        if self.panel:
+            counts = [values["queries"] for values in self.panel.values()]
+            lines.append(
+                f"{verdict(len(set(counts)) == 1)}  side panel queries with 5 and "
+                f"500 invoices equal: {' and '.join(map(str, counts))}"
+            )
+        return lines
+
+    def morning_sentence(self):
+        if not self.sending:
+            return "      (sending not measured)"
+        make = self.ours[max(self.ours)]
+        make_seconds = 10000 / rate(make)
+        parts = []
+        for label, result in self.sending.items():
+            send_seconds = 10000 / (result["sent"] / result["seconds"])
+            finish = 6 * 3600 + 15 * 60 + make_seconds + send_seconds
+            parts.append(
+                f"print_delay {'as shipped' if label == 'shipped' else '0'}: "
+                f"sending takes {send_seconds / 3600:.1f} h, the last is sent at "
+                f"{int(finish // 3600) % 24:02d}:{int(finish % 3600 // 60):02d}"
+            )
+        return (
+            f"      10,000 invoices: made+posted in {make_seconds / 60:.0f} min from "
+            f"06:15, then sent one by one by the same scheduled action "
+            f"({'; '.join(parts)})."
+        )
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="N = 100 and 1,000 only, alternatives at 100, 20 invoices sent",
+    )
+    parser.add_argument(
+        "--alt-n",
+        type=int,
+        help="N of every alternative (default: batched floor 1,000; ORM floor, "
+        "native and contract 100, as each takes about 2 minutes at 1,000)",
+    )
+    parser.add_argument("--send-n", type=int, help="invoices sent (default 100)")
+    parser.add_argument(
+        "--profile", action="store_true", help="add cProfile runs at the end"
+    )
+    parser.add_argument("--no-contract", action="store_true", help="skip OCA contract")
+    parser.add_argument(
+        "--no-contract-install",
+        action="store_true",
+        help="do not pip install OCA contract when it is missing",
+    )
+    parser.add_argument(
+        "--keep-db", action="store_true", help="keep the database (debugging)"
+    )
+    args = parser.parse_args()
+    args.sizes = [100, 1000] if args.quick else [100, 1000, 10000]
+    args.batched_n = args.alt_n or (100 if args.quick else 1000)
+    args.slow_n = args.alt_n or 100
+    args.send_n = args.send_n or (20 if args.quick else 100)
+    args.sizes = sorted({*args.sizes, args.batched_n, args.slow_n})
+    return args
+
+
+def run(bench, command):
+    """Every measurement, in an order that keeps ours and the alternatives it
+    is compared with close together; N=10,000 and sending come last."""
+    args = bench.args
+    contract_wanted = False
+    if args.no_contract:
+        bench.contract_note = "skipped (--no-contract)"
+    else:
+        contract_wanted, note = ensure_contract(command, not args.no_contract_install)
+        bench.log(f"OCA contract: {note}")
+        if not contract_wanted:
+            bench.contract_note = note
+    bench.prepare(contract_wanted)
+    bench.measure_panel()
+    for n in args.sizes:
+        if n < 10000:
+            bench.measure_ours(n)
+    for key, n, title in (
+        ("floor_batch", args.batched_n, "batched floor: copy_data+create+post"),
+        ("floor_one", args.slow_n, "ORM floor: copy()+_post() one by one"),
+        ("native", args.slow_n, "Odoo native: auto_post monthly"),
+        ("contract", args.slow_n, "OCA contract: cron + _post()"),
+    ):
+        if key != "contract" or bench.setup["contract"]:
+            bench.measure_alternative(key, key, n, title)
+    for n in args.sizes:
+        if n >= 10000:
+            bench.measure_ours(n)
+    url = bench.odoo.start_server()
+    bench.log(f"Odoo HTTP server for the PDF assets on {url} (no cron thread)")
+    bench.measure_sending(args.send_n, url)
+    if args.profile:
+        bench.profile(args.batched_n, url)
+
+
+def main():
+    args = parse_args()
+    clock = Clock()
+    try:
+        command, rc = find_odoo()
+    except BenchError as error:
+        say(f"bench: {error}")
+        return 2
+    database = f"ri_bench_{uuid.uuid4().hex[:10]}"
+    log_dir = Path(tempfile.mkdtemp(prefix=f"{database}_logs_"))
+    odoo = Odoo(command, rc, database, log_dir)
+    bench = Bench(args, odoo, clock)
+
+    def on_signal(signum, _frame):
+        raise SystemExit(f"bench: stopped by signal {signum}")
+
+    signal.signal(signal.SIGTERM, on_signal)
+    say(
+        f"recurring_invoice benchmark ({'quick' if args.quick else 'full'} run): "
+        f"ours at N = {', '.join(map(str, args.sizes))}; batched floor at "
+        f"{args.batched_n}; ORM floor, native and contract at {args.slow_n}; "
+        f"{args.send_n} invoices sent"
+    )
+    say(
+        f"database {database}, logs in {log_dir}; {os.cpu_count()} CPU(s), load "
+        f"average {os.getloadavg()[0]:.2f} (other work on the machine skews timings)"
+    )
+    status = 1
+    try:
+        run(bench, command)
+        status = 0
+    except BenchError as error:
+        say(f"bench failed: {error}")
+    finally:
+        odoo.stop_server()
+        if args.keep_db:
+            say(f"database {database} kept (--keep-db)")
+        else:
+            dropped = drop_database(database)
+            bench.log(f"database {database} {'dropped' if dropped else 'NOT dropped'}")
+    if odoo.error_lines:
+        say(f"Odoo logged {len(odoo.error_lines)} ERROR line(s), the first:")
+        for line in odoo.error_lines[:5]:
+            say("  " + line[:300])
+        say(f"(logs kept in {log_dir})")
+    elif status == 0:
+        shutil.rmtree(log_dir, ignore_errors=True)
+    if status == 0:
+        bench.log(f"done; load average {os.getloadavg()[0]:.2f}")
+        bench.report()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,869 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""Fed to ``odoo shell`` by ``bench_recurring.py``: one step of the benchmark.
+
+The step is chosen by the environment variable ``BENCH_STEP``, its size by
+``BENCH_N``. Every step commits what it made and prints one line
+``RESULT {json}`` that the driver reads.
+
+Queries are counted with ``odoo.sql_db.sql_counter``: Odoo's own counter of
+every ``execute`` on every cursor of this process (the cron runner's cursors
+included, SAVEPOINTs included, COMMITs not). Peak memory is the process's
+``ru_maxrss``.
+
+Nothing leaves the machine: the outgoing mail server and IAP are replaced by
+functions that raise, ``mail.mail.force.send.limit`` is 0 (mails stay queued as
+``mail.mail``) and every scheduled action but the add-on's is inactive.
+"""
+
+import copy
+import cProfile
+import io
+import json
+import logging
+import os
+import pstats
+import resource
+import time
+from datetime import timedelta
+
+import psutil
+
+import odoo
+from odoo import Command, fields
+from odoo.tools import SQL
+
+CRON_XMLID = "recurring_invoice.ir_cron_recurring_invoice"
+ADDON_LOGGER = "odoo.addons.recurring_invoice.models.account_move"
+CHUNK = 500  # records created per create() and commit while setting up
+
+
+# --- measuring ------------------------------------------------------------------
+def queries():
+    return odoo.sql_db.sql_counter
+
+
+def peak_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rss_mb():
+    return psutil.Process().memory_info().rss / 2**20
+
+
+class Measure:
+    """Wall time and queries of a block; cProfile too when BENCH_PROFILE is a
+    file name (the stats go there, the top functions into the RESULT)."""
+
+    def __init__(self):
+        self.seconds = 0.0
+        self.queries = 0
+        self.profile_top = None
+        self._path = os.environ.get("BENCH_PROFILE")
+        self._profiler = cProfile.Profile() if self._path else None
+
+    def __enter__(self):
+        self._queries = queries()
+        if self._profiler:
+            self._profiler.enable()
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self._start
+        if self._profiler:
+            self._profiler.disable()
+        self.queries = queries() - self._queries
+        if self._profiler:
+            self._profiler.dump_stats(self._path)
+            self.profile_top = profile_top(self._path)
+        return False
+
+
+def profile_top(path, limit=30):
+    """The ``limit`` functions of most cumulative time, as text."""
+    out = io.StringIO()
+    stats = pstats.Stats(path, stream=out)
+    stats.sort_stats("cumulative").print_stats(limit)
+    return out.getvalue()
+
+
+class CountHandler(logging.Handler):
+    """Counts the add-on's "retried one by one" and failure log lines."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.counts = {"batch_fallbacks": 0, "template_failures": 0, "not_sent": 0}
+
+    def emit(self, record):
+        message = record.getMessage()
+        if "retried one by one" in message:
+            self.counts["batch_fallbacks"] += 1
+        elif "failed:" in message:
+            self.counts["template_failures"] += 1
+        elif "not sent" in message:
+            self.counts["not_sent"] += 1
+
+
+def watch_addon_log():
+    handler = CountHandler()
+    logger = logging.getLogger(ADDON_LOGGER)
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    return handler.counts
+
+
+# --- nothing leaves this machine -------------------------------------------------
+def block_outgoing(env):
+    """Make any attempt to reach an SMTP server or IAP fail loudly."""
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("bench: outgoing connections are blocked")
+
+    mail_server = type(env["ir.mail_server"])
+    mail_server.connect = refuse
+    mail_server.send_email = refuse
+    try:
+        from odoo.addons.iap.tools import iap_tools
+    except ImportError:
+        return
+    iap_tools.iap_jsonrpc = refuse
+
+
+# --- shared data ------------------------------------------------------------------
+def param(env, key, default=None):
+    return env["ir.config_parameter"].sudo().get_param(key, default)
+
+
+def set_param(env, key, value):
+    """Set a system parameter; ``None`` removes it (Odoo's default applies)."""
+    env["ir.config_parameter"].sudo().set_param(key, value)
+
+
+def bench_data(env):
+    data = json.loads(param(env, "bench.data"))
+    return {
+        "product": env["product.product"].browse(data["product_id"]),
+        "tax": env["account.tax"].browse(data["tax_id"]),
+        "partners": env["res.partner"].browse(data["partner_ids"]),
+        "user": env["res.users"].browse(data["user_id"]),
+        "source": env["account.move"].browse(data["source_id"]),
+    }
+
+
+def due_date(env):
+    """The newest occurrence date the scheduler treats as due right now:
+    today in Europe/Oslo after 06:15, else yesterday."""
+    return env.company._recurring_last_due_date(fields.Datetime.now())
+
+
+def invoice_values(data, partner, invoice_date=False, **extra):
+    """One customer invoice: one line, the product, the 15 % tax."""
+    product = data["product"]
+    return {
+        "move_type": "out_invoice",
+        "partner_id": partner.id,
+        "invoice_user_id": data["user"].id,
+        "invoice_date": invoice_date,
+        "invoice_line_ids": [
+            Command.create(
+                {
+                    "product_id": product.id,
+                    "name": product.name,
+                    "quantity": 1,
+                    "price_unit": 1000.0,
+                    "tax_ids": [Command.set(data["tax"].ids)],
+                }
+            )
+        ],
+        **extra,
+    }
+
+
+def analyze(env):
+    """ANALYZE the database before measuring: this PostgreSQL may run without
+    autovacuum, and the planner then still sees the tables as they were at
+    install time (the sequence query of every _post() then scans the journal).
+    A production database has fresh statistics."""
+    env.cr.commit()
+    start = time.perf_counter()
+    env.cr.execute("ANALYZE")
+    env.cr.commit()
+    return time.perf_counter() - start
+
+
+def create_in_chunks(env, model, values_list):
+    """Create records CHUNK at a time, committing and emptying the cache in
+    between so that setting up 10,000 records stays small and quick."""
+    ids = []
+    quiet = env[model].with_context(
+        tracking_disable=True, mail_create_nolog=True, mail_notrack=True
+    )
+    for start in range(0, len(values_list), CHUNK):
+        ids += quiet.create(values_list[start : start + CHUNK]).ids
+        env.cr.commit()
+        env.invalidate_all()
+    return env[model].browse(ids)
+
+
+def step_setup(env):
+    """Chart, tax, product, 50 customers, the source invoice; every cron but
+    ours off; mails only queued."""
+    company = env.company
+    if not company.chart_template:
+        env["account.chart.template"].try_loading(
+            "generic_coa", company, install_demo=False
+        )
+    company.write(
+        {"recurring_invoice_tz": "Europe/Oslo", "recurring_invoice_send_time": 6.25}
+    )
+    tax = company.account_sale_tax_id
+    if not tax or tax.amount != 15 or tax.amount_type != "percent":
+        tax = env["account.tax"].create(
+            {
+                "name": "Sales 15% (bench)",
+                "amount": 15.0,
+                "amount_type": "percent",
+                "type_tax_use": "sale",
+                "company_id": company.id,
+            }
+        )
+    product = env["product.product"].create(
+        {
+            "name": "Bench subscription",
+            "type": "service",
+            "list_price": 1000.0,
+            "taxes_id": [Command.set(tax.ids)],
+        }
+    )
+    partners = env["res.partner"].create(
+        [
+            {
+                "name": f"Bench customer {n:02d}",
+                "email": f"customer{n:02d}@bench.invalid",
+                "lang": "en_US",
+            }
+            for n in range(1, 51)
+        ]
+    )
+    user = env.ref("base.user_admin")
+    ours = env.ref(CRON_XMLID)
+    others = (
+        env["ir.cron"].with_context(active_test=False).search([("id", "!=", ours.id)])
+    )
+    switched_off = others.filtered("active")
+    switched_off.write({"active": False})
+    set_param(env, "mail.mail.force.send.limit", "0")
+    set_param(env, "recurring_invoice.send_batch_size", "0")
+    mail_servers = env["ir.mail_server"].sudo().search([])
+    mail_servers.write({"active": False})
+    data = {
+        "product_id": product.id,
+        "tax_id": tax.id,
+        "partner_ids": partners.ids,
+        "user_id": user.id,
+        "source_id": 0,
+    }
+    set_param(env, "bench.data", json.dumps(data))
+    source = env["account.move"].create(
+        invoice_values(bench_data(env), partners[0], due_date(env))
+    )
+    data["source_id"] = source.id
+    set_param(env, "bench.data", json.dumps(data))
+    contract = env["ir.module.module"].search(
+        [("name", "=", "contract"), ("state", "=", "installed")]
+    )
+    contract_info = None
+    if contract:
+        manifest = odoo.modules.module.get_manifest("contract")
+        core = odoo.modules.module.get_module_path("account").rsplit("/", 1)[0]
+        contract_info = {
+            "version": contract.installed_version,
+            "path": odoo.modules.module.get_module_path("contract"),
+            "depends": manifest["depends"],
+            "all_core": all(
+                (odoo.modules.module.get_module_path(dep) or "").startswith(core)
+                for dep in manifest["depends"]
+            ),
+        }
+    env.cr.commit()
+    return {
+        "chart": company.chart_template,
+        "tax": f"{tax.name} ({tax.amount:g} %)",
+        "product": product.display_name,
+        "customers": len(partners),
+        "crons_switched_off": switched_off.mapped("name"),
+        "mail_servers_switched_off": len(mail_servers),
+        "source_total": source.amount_total,
+        "contract": contract_info,
+    }
+
+
+# --- ours -------------------------------------------------------------------------
+def step_templates(env):
+    """BENCH_N active monthly templates due now, tagged BENCH_TAG in ``ref``:
+    one per customer through the ORM, the others their row-for-row copies in
+    SQL (setting up 10,000 through the ORM would take minutes of the run)."""
+    n = int(os.environ["BENCH_N"])
+    tag = os.environ["BENCH_TAG"]
+    data = bench_data(env)
+    due = due_date(env)
+    partners = data["partners"]
+    start = time.perf_counter()
+    seeds = create_in_chunks(
+        env(su=True),
+        "account.move",
+        [
+            invoice_values(
+                data,
+                partners[i % len(partners)],
+                ref=tag,
+                recurring_state="active",
+                recurring_period="month",
+                recurring_start_date=due,
+                recurring_next_date=due,
+                recurring_user_id=data["user"].id,
+            )
+            for i in range(min(n, len(partners)))
+        ],
+    )
+    clone_moves(env, seeds, n - len(seeds))
+    env.cr.commit()
+    env.cr.execute(
+        "SELECT COUNT(*), SUM(amount_total), COUNT(DISTINCT partner_id),"
+        "       MIN(recurring_next_date), MAX(recurring_next_date)"
+        "  FROM account_move WHERE ref = %s AND recurring_state = 'active'",
+        [tag],
+    )
+    count, total, customers, first, last = env.cr.fetchone()
+    return {
+        "templates": count,
+        "total": float(total or 0),
+        "customers": customers,
+        "due_date": str(due),
+        "next_dates": [str(first), str(last)],
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+
+
+def table_columns(cr, table, *exclude):
+    cr.execute(
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_schema = current_schema() AND table_name = %s"
+        " ORDER BY ordinal_position",
+        [table],
+    )
+    return [name for (name,) in cr.fetchall() if name not in exclude]
+
+
+def copy_rows(cr, table, mapping, seed_key, new_key, columns, new_column):
+    """INSERT a copy of the rows of ``table`` listed in the temporary table
+    ``mapping``, with the new ids (and ``new_column`` replaced by
+    ``mapping.new_column`` when given)."""
+    targets = ["id", *([new_column] if new_column else []), *columns]
+    sources = [
+        SQL.identifier("map", new_key),
+        *([SQL.identifier("map", new_column)] if new_column else []),
+        *(SQL.identifier("src", column) for column in columns),
+    ]
+    cr.execute(
+        SQL(
+            "INSERT INTO %s (%s) SELECT %s FROM %s map JOIN %s src ON src.id = %s",
+            SQL.identifier(table),
+            SQL(", ").join(SQL.identifier(column) for column in targets),
+            SQL(", ").join(sources),
+            SQL.identifier(mapping),
+            SQL.identifier(table),
+            SQL.identifier("map", seed_key),
+        )
+    )
+
+
+def clone_moves(env, seeds, count):
+    """``count`` copies of the moves ``seeds`` (round robin), row for row in
+    SQL: the moves, their lines and the lines' taxes and tax tags."""
+    if count <= 0:
+        return
+    cr = env.cr
+    env.flush_all()
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_move_map ON COMMIT DROP AS
+        SELECT seed.id AS seed_id, nextval('account_move_id_seq') AS new_id
+          FROM generate_series(0, %(count)s - 1) AS serie(n)
+          JOIN unnest(%(seeds)s::int[]) WITH ORDINALITY AS seed(id, pos)
+            ON seed.pos = serie.n %% %(size)s + 1
+        """,
+        {"count": count, "seeds": seeds.ids, "size": len(seeds)},
+    )
+    copy_rows(
+        cr,
+        "account_move",
+        "bench_move_map",
+        "seed_id",
+        "new_id",
+        table_columns(cr, "account_move", "id"),
+        None,
+    )
+    cr.execute(
+        """
+        CREATE TEMP TABLE bench_line_map ON COMMIT DROP AS
+        SELECT line.id AS seed_id, map.new_id AS move_id,
+               nextval('account_move_line_id_seq') AS new_id
+          FROM bench_move_map map
+          JOIN account_move_line line ON line.move_id = map.seed_id
+        """
+    )
+    copy_rows(
+        cr,
+        "account_move_line",
+        "bench_line_map",
+        "seed_id",
+        "new_id",
+        table_columns(cr, "account_move_line", "id", "move_id"),
+        "move_id",
+    )
+    for relation, other in (
+        ("account_move_line_account_tax_rel", "account_tax_id"),
+        ("account_account_tag_account_move_line_rel", "account_account_tag_id"),
+    ):
+        cr.execute(
+            SQL(
+                "INSERT INTO %s (account_move_line_id, %s)"
+                " SELECT map.new_id, rel.%s FROM bench_line_map map"
+                " JOIN %s rel ON rel.account_move_line_id = map.seed_id",
+                SQL.identifier(relation),
+                SQL.identifier(other),
+                SQL.identifier(other),
+                SQL.identifier(relation),
+            )
+        )
+    env.invalidate_all()
+
+
+def count_due(registry):
+    """Templates the scheduler still has to make an invoice for (own cursor)."""
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        return env["account.move"]._recurring_count_due(fields.Datetime.now())
+
+
+def count_to_send(registry):
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        return env["account.move"]._recurring_count_to_send(fields.Datetime.now())
+
+
+def arm_cron(registry):
+    """Make the scheduled action due now, if it is not (True when it had to)."""
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        cron = env.ref(CRON_XMLID)
+        now = fields.Datetime.now()
+        if cron.nextcall <= now:
+            return False
+        cron.write({"nextcall": now - timedelta(minutes=1)})
+        return True
+
+
+def run_scheduler(env, pending, limit_calls):
+    """Run Odoo's cron runner exactly as a cron worker does until
+    ``pending()`` is 0. Returns the number of runner calls and re-arms."""
+    registry = env.registry
+    env.cr.commit()
+    runner = type(env["ir.cron"])
+    calls = rearms = 0
+    left = pending()
+    while left:
+        if calls >= limit_calls:
+            raise RuntimeError(f"scheduler still has {left} to do after {calls} calls")
+        rearms += arm_cron(registry)
+        runner._process_jobs(env.cr.dbname)
+        calls += 1
+        before, left = left, pending()
+        if left >= before:
+            raise RuntimeError(f"scheduler made no progress ({left} left)")
+    return calls, rearms
+
+
+def time_cron_calls(env):
+    """Record the wall time of each call of the scheduled action's method
+    (one batch each), by wrapping it on this registry's model class."""
+    model = type(env["account.move"])
+    method = model._cron_recurring_invoices
+    calls = []
+
+    def timed(self, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            calls.append(time.perf_counter() - start)
+
+    model._cron_recurring_invoices = timed
+    return calls
+
+
+def batch_summary(calls):
+    """Seconds per batch: the first, the median and the last ten."""
+    if not calls:
+        return {}
+    ordered = sorted(calls)
+    tail = calls[-10:]
+    head = calls[:10]
+    return {
+        "batches": len(calls),
+        "first10_avg": sum(head) / len(head),
+        "median": ordered[len(ordered) // 2],
+        "last10_avg": sum(tail) / len(tail),
+    }
+
+
+def count_made(env):
+    """Invoices made by any template so far."""
+    env.cr.execute(
+        "SELECT COUNT(*) FROM account_move WHERE recurring_template_id IS NOT NULL"
+    )
+    return env.cr.fetchone()[0]
+
+
+def step_ours(env):
+    """Make and post the invoices of the BENCH_TAG templates through the cron
+    runner, sending off; in a fresh process, so its peak memory is its own."""
+    tag = os.environ["BENCH_TAG"]
+    block_outgoing(env)
+    log = watch_addon_log()
+    set_param(env, "recurring_invoice.send_batch_size", "0")
+    templates = env["account.move"].search([("ref", "=", tag)])
+    expected = len(templates)
+    batch = int(param(env, "recurring_invoice.batch_size", 50))
+    analyze(env)
+    batch_seconds = time_cron_calls(env)
+    made_before = count_made(env)
+    env.invalidate_all()
+    rss_before = rss_mb()
+    peak_before = peak_mb()
+    with Measure() as measure:
+        calls, rearms = run_scheduler(
+            env,
+            lambda: count_due(env.registry),
+            limit_calls=expected // batch + 20,
+        )
+    peak = peak_mb()  # before anything is read to check the result
+    env.cr.execute(
+        "SELECT COUNT(*), COUNT(*) FILTER (WHERE state = 'posted')"
+        "  FROM account_move WHERE recurring_template_id = ANY(%s)",
+        [templates.ids],
+    )
+    invoices, posted = env.cr.fetchone()
+    return {
+        "templates": expected,
+        "invoices": invoices,
+        "posted": posted,
+        "made_in_run": count_made(env) - made_before,
+        "seconds": measure.seconds,
+        "queries": measure.queries,
+        "runner_calls": calls,
+        "rearms": rearms,
+        "batch_size": batch,
+        "batch_seconds": batch_summary(batch_seconds),
+        "rss_before_mb": rss_before,
+        "peak_before_mb": peak_before,
+        "peak_mb": peak,
+        "log": log,
+        "profile": measure.profile_top,
+    }
+
+
+# --- the alternatives -----------------------------------------------------------
+def step_floor_one(env):
+    """copy() of the ready draft, then _post(), one invoice at a time."""
+    n = int(os.environ["BENCH_N"])
+    source = bench_data(env)["source"]
+    due = due_date(env)
+    analyze(env)
+    env.invalidate_all()
+    made = env["account.move"]
+    with Measure() as measure:
+        for _ in range(n):
+            invoice = source.copy({"invoice_date": due, "date": due})
+            invoice._post()
+            made |= invoice
+        env.cr.commit()
+    return alternative_result(made, measure)
+
+
+def step_floor_batch(env):
+    """copy_data() once, one create() of N, one _post()."""
+    n = int(os.environ["BENCH_N"])
+    source = bench_data(env)["source"]
+    due = due_date(env)
+    analyze(env)
+    env.invalidate_all()
+    with Measure() as measure:
+        values = source.copy_data({"invoice_date": due, "date": due})[0]
+        made = env["account.move"].create([copy.deepcopy(values) for _ in range(n)])
+        made._post()
+        env.cr.commit()
+    return alternative_result(made, measure)
+
+
+def step_native(env):
+    """Odoo's recurring entries: N drafts with auto_post 'monthly' dated today,
+    posted by _autopost_draft_entries() (which also makes next month's drafts)
+    until none is left, committing after each call as its cron would."""
+    n = int(os.environ["BENCH_N"])
+    data = bench_data(env)
+    Move = env["account.move"]
+    today = fields.Date.context_today(Move)
+    partners = data["partners"]
+    drafts = create_in_chunks(
+        env,
+        "account.move",
+        [
+            invoice_values(
+                data,
+                partners[i % len(partners)],
+                today,
+                date=today,
+                auto_post="monthly",
+                ref="bench-native",
+            )
+            for i in range(n)
+        ],
+    )
+    analyze(env)
+    env.invalidate_all()
+    calls = 0
+    with Measure() as measure:
+        while Move.search_count(
+            [("id", "in", drafts.ids), ("state", "=", "draft")], limit=1
+        ):
+            Move._autopost_draft_entries()
+            env.cr.commit()
+            calls += 1
+            if calls > n // 100 + 20:
+                raise RuntimeError("_autopost_draft_entries makes no progress")
+    env.invalidate_all()
+    result = alternative_result(drafts, measure)
+    result["calls"] = calls
+    result["next_drafts"] = Move.search_count(
+        [("auto_post_origin_id", "in", drafts.ids), ("state", "=", "draft")]
+    )
+    return result
+
+
+def step_contract(env):
+    """OCA contract: N monthly contracts due today; its cron method makes the
+    draft invoices, then one _post() of those drafts."""
+    n = int(os.environ["BENCH_N"])
+    data = bench_data(env)
+    Move = env["account.move"]
+    today = fields.Date.context_today(Move)
+    product = data["product"]
+    partners = data["partners"]
+    contracts = create_in_chunks(
+        env,
+        "contract.contract",
+        [
+            {
+                "name": f"Bench contract {i}",
+                "partner_id": partners[i % len(partners)].id,
+                "user_id": data["user"].id,
+                "line_recurrence": False,
+                "recurring_rule_type": "monthly",
+                "recurring_interval": 1,
+                "date_start": today,
+                "contract_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "name": product.name,
+                            "quantity": 1,
+                            "uom_id": product.uom_id.id,
+                            "price_unit": 1000.0,
+                        }
+                    )
+                ],
+            }
+            for i in range(n)
+        ],
+    )
+    due = env["contract.contract"].search_count(
+        [("id", "in", contracts.ids), ("recurring_next_date", "<=", today)]
+    )
+    analyze(env)
+    env.invalidate_all()
+    Contract = env["contract.contract"]
+    with Measure() as make:
+        Contract.cron_recurring_create_invoice()
+        env.cr.commit()
+    drafts = Move.search(
+        [
+            ("invoice_line_ids.contract_line_id.contract_id", "in", contracts.ids),
+            ("state", "=", "draft"),
+        ]
+    )
+    env.invalidate_all()
+    with Measure() as post:
+        drafts._post()
+        env.cr.commit()
+    measure = Measure()
+    measure.seconds = make.seconds + post.seconds
+    measure.queries = make.queries + post.queries
+    result = alternative_result(drafts, measure)
+    result.update(
+        contracts=len(contracts),
+        due=due,
+        make_seconds=make.seconds,
+        post_seconds=post.seconds,
+        make_queries=make.queries,
+        post_queries=post.queries,
+    )
+    return result
+
+
+def alternative_result(made, measure):
+    made.invalidate_recordset()
+    posted = made.filtered(lambda m: m.state == "posted")
+    totals = sorted(set(posted.mapped("amount_total")))
+    return {
+        "invoices": len(made),
+        "posted": len(posted),
+        "totals": totals,
+        "seconds": measure.seconds,
+        "queries": measure.queries,
+        "peak_mb": peak_mb(),
+        "profile": measure.profile_top,
+    }
+
+
+# --- sending --------------------------------------------------------------------
+def step_send_prepare(env):
+    """BENCH_N templates made and posted with sending off (their invoices wait
+    'to send'); invoices of earlier steps no longer wait; one warm-up PDF so
+    that the report's assets exist, as on any server that printed before."""
+    block_outgoing(env)
+    env.cr.execute(
+        "UPDATE account_move SET recurring_send_state = NULL"
+        " WHERE recurring_send_state = 'to_send'"
+    )
+    set_param(env, "report.url", os.environ["BENCH_REPORT_URL"])
+    result = step_templates(env)
+    set_param(env, "recurring_invoice.send_batch_size", "0")
+    run_scheduler(env, lambda: count_due(env.registry), limit_calls=100)
+    source = bench_data(env)["source"]
+    warm = source.copy({"invoice_date": due_date(env)})
+    warm._post()
+    start = time.perf_counter()
+    pdf, _kind = env["ir.actions.report"]._render_qweb_pdf(
+        "account.account_invoices", warm.ids
+    )
+    result["warmup_pdf_seconds"] = time.perf_counter() - start
+    result["warmup_pdf_bytes"] = len(pdf)
+    env.cr.commit()
+    result["to_send"] = count_to_send(env.registry)
+    return result
+
+
+def step_send(env):
+    """Send the waiting invoices through the scheduled action, with the
+    default send batch size and ``report.print_delay`` = BENCH_PRINT_DELAY
+    (empty: as Odoo ships it, unset, 1000 ms)."""
+    block_outgoing(env)
+    log = watch_addon_log()
+    delay = os.environ.get("BENCH_PRINT_DELAY") or None
+    set_param(env, "report.print_delay", delay)
+    set_param(env, "recurring_invoice.send_batch_size", None)
+    set_param(env, "report.url", os.environ["BENCH_REPORT_URL"])
+    env.cr.execute(
+        "SELECT id FROM account_move WHERE recurring_send_state = 'to_send' ORDER BY id"
+    )
+    ids = [row[0] for row in env.cr.fetchall()]
+    mails_before = env["mail.mail"].search_count([])
+    analyze(env)
+    with Measure() as measure:
+        calls, rearms = run_scheduler(
+            env, lambda: count_to_send(env.registry), limit_calls=len(ids) + 10
+        )
+    env.invalidate_all()
+    invoices = env["account.move"].browse(ids)
+    sent = invoices.filtered(lambda m: m.recurring_send_state == "sent")
+    pdfs = sent.invoice_pdf_report_id
+    mails = env["mail.mail"].search([], order="id desc", limit=10000)
+    new_mails = mails[: max(0, len(mails) - mails_before)]
+    states = {}
+    for mail in new_mails:
+        states[mail.state] = states.get(mail.state, 0) + 1
+    errors = invoices.filtered("recurring_last_error").mapped("recurring_last_error")
+    set_param(env, "recurring_invoice.send_batch_size", "0")
+    env.cr.commit()
+    return {
+        "invoices": len(ids),
+        "sent": len(sent),
+        "failed": len(invoices) - len(sent),
+        "errors": sorted(set(errors))[:3],
+        "pdfs": len(pdfs),
+        "real_pdfs": sum(1 for pdf in pdfs if (pdf.raw or b"")[:5] == b"%PDF-"),
+        "pdf_bytes_min": min((len(pdf.raw or b"") for pdf in pdfs), default=0),
+        "new_mails": len(new_mails),
+        "mail_states": states,
+        "print_delay": param(env, "report.print_delay"),
+        "seconds": measure.seconds,
+        "queries": measure.queries,
+        "runner_calls": calls,
+        "rearms": rearms,
+        "peak_mb": peak_mb(),
+        "log": log,
+        "profile": measure.profile_top,
+    }
+
+
+# --- the side panel ------------------------------------------------------------
+def step_panel(env):
+    """Queries of ``_recurring_panel_html()`` for a template with 5 made
+    invoices and for one with 500. Their next invoice is next month's, so the
+    scheduler's runs that follow leave them alone."""
+    data = bench_data(env)
+    due = due_date(env)
+    counts = {}
+    templates = {}
+    for made in (0, 5, 500):
+        values = invoice_values(
+            data,
+            data["partners"][made % 50],
+            ref=f"bench-panel-{made}",
+            recurring_state="active",
+            recurring_period="month",
+            recurring_start_date=due,
+            recurring_next_date=due,
+            recurring_user_id=data["user"].id,
+        )
+        template = env["account.move"].sudo().create(values)
+        if made:
+            invoices = env["account.move"].create(
+                [
+                    template._recurring_invoice_values(due - timedelta(days=day))
+                    for day in range(1, made + 1)
+                ]
+            )
+            invoices._post()
+        template.recurring_next_date = template._recurring_recurrence().successor(due)
+        templates[made] = template
+    env.cr.commit()
+    templates[0]._recurring_panel_html()  # compiles the QWeb template once
+    for made in (5, 500):
+        env.invalidate_all()
+        template = env["account.move"].browse(templates[made].id)
+        before = queries()
+        html = template._recurring_panel_html()
+        counts[made] = {"queries": queries() - before, "html_chars": len(str(html))}
+    return counts
+
+
+def main(env):
+    step = os.environ["BENCH_STEP"]
+    result = globals()[f"step_{step}"](env)
+    print("RESULT " + json.dumps(result, default=str), flush=True)
+
+
+main(globals()["env"])
