@@ -6,7 +6,7 @@ database of the real Odoo 18 (``odoo`` on PATH, configured by ``~/.odoorc`` or
 ``$ODOO_RC``), dropped at the end, also on failure.
 
 Run from anywhere: ``python bench/bench_recurring.py`` (the full run, about
-20 minutes on 2 idle cores) or ``--quick`` (N = 100 and 1,000, alternatives at 100,
+20 minutes on 2 cores) or ``--quick`` (N = 100 and 1,000, alternatives at 100,
 20 invoices sent). ``--profile`` adds cProfile runs of our scheduler, the
 batched floor and sending after the measurements (never inside them).
 
@@ -354,6 +354,11 @@ class Bench:
                 raise BenchError("installing recurring_invoice failed (see the log)")
         self.setup = self.odoo.shell("setup")
         setup = self.setup
+        if setup["autovacuum"] != "on":
+            self.log(
+                f"PostgreSQL autovacuum is {setup['autovacuum']}: each step runs "
+                "ANALYZE before it measures, as autovacuum would have"
+            )
         self.log(
             f"chart {setup['chart']}, tax {setup['tax']}, product {setup['product']}, "
             f"{setup['customers']} customers with e-mail; invoice total "
@@ -374,7 +379,7 @@ class Bench:
         elif contract_wanted and not self.contract_note:
             self.contract_note = "OCA contract is not installed in the database"
 
-    def run_ours(self, n, label=None, profile=None):
+    def run_ours(self, n, label=None, profile=None, whatif=None):
         tag = label or f"ours-{n}"
         made = self.odoo.shell(
             "templates", f"templates-{tag}", BENCH_N=n, BENCH_TAG=tag
@@ -382,6 +387,8 @@ class Bench:
         if made["templates"] != n:
             raise BenchError(f"{tag}: {made['templates']} templates set up, not {n}")
         extra = {"BENCH_PROFILE": profile} if profile else {}
+        if whatif:
+            extra["BENCH_WHATIF"] = whatif
         result = self.odoo.shell("ours", tag, BENCH_TAG=tag, **extra)
         check_made(tag, result, n)
         if result["made_in_run"] != n:
@@ -486,6 +493,15 @@ class Bench:
             BENCH_PROFILE=directory / "floor.prof",
         )
         print_profile(f"batched floor, N={n}", floor)
+        plain = self.run_ours(n, f"whatif-plain-{n}")
+        fixed = self.run_ours(n, f"whatif-fixed-{n}", whatif="empty_create")
+        floor_rate = rate(self.alternatives["floor_batch"])
+        self.log(
+            f"what-if, N={n}: ours as it is {rate(plain):.1f} invoices/s "
+            f"({rate(plain) / floor_rate:.2f}x the batched floor); with create() "
+            f"on an empty recordset instead of the batch of templates "
+            f"{rate(fixed):.1f} invoices/s ({rate(fixed) / floor_rate:.2f}x)"
+        )
         if url:
             n_send = min(20, self.args.send_n)
             self.odoo.shell(
@@ -693,8 +709,13 @@ def parse_args():
     parser.add_argument(
         "--alt-n",
         type=int,
-        help="N of every alternative (default: batched floor 1,000; ORM floor, "
-        "native and contract 100, as each takes about 2 minutes at 1,000)",
+        help="N of every alternative (default 1,000; --quick: 100)",
+    )
+    parser.add_argument(
+        "--slow-n",
+        type=int,
+        help="N of the slow alternatives only (ORM floor one by one, native, "
+        "contract), e.g. 100 on a busy machine; default: --alt-n",
     )
     parser.add_argument("--send-n", type=int, help="invoices sent (default 100)")
     parser.add_argument(
@@ -712,7 +733,7 @@ def parse_args():
     args = parser.parse_args()
     args.sizes = [100, 1000] if args.quick else [100, 1000, 10000]
     args.batched_n = args.alt_n or (100 if args.quick else 1000)
-    args.slow_n = args.alt_n or 100
+    args.slow_n = args.slow_n or args.batched_n
     args.send_n = args.send_n or (20 if args.quick else 100)
     args.sizes = sorted({*args.sizes, args.batched_n, args.slow_n})
     return args
