@@ -568,7 +568,8 @@ class AccountMove(models.Model):
             ]
             next_date = schedule.successor(due_dates[-1])
             next_dates[next_date] = next_dates.get(next_date, self.browse()) | template
-        invoices = self.create(values)
+        # On an empty recordset: create() on the templates would re-sync their lines.
+        invoices = self.browse().create(values)
         invoices._post(soft=False)
         for next_date, templates in next_dates.items():
             templates.write(
