@@ -442,7 +442,7 @@ class Bench:
         )
 
     def measure_sending(self, n, url):
-        for label, delay in (("shipped", ""), ("zero", "0")):
+        for label, delay in (("shipped", ""), ("odoo", "1000")):
             prepared = self.odoo.shell(
                 "send_prepare",
                 f"send-prepare-{label}",
@@ -461,8 +461,8 @@ class Bench:
             result["warmup_pdf_seconds"] = prepared["warmup_pdf_seconds"]
             self.sending[label] = result
             self.log(
-                f"sending N={n}, report.print_delay "
-                f"{result['print_delay'] or 'unset (1000 ms)'}: "
+                f"sending N={n}, recurring_invoice.print_delay "
+                f"{result['print_delay'] or 'unset (0 ms)'}: "
                 f"{result['sent'] / result['seconds']:.2f} invoices/s, "
                 f"{result['sent']} sent, {result['failed']} not, "
                 f"{result['real_pdfs']} real PDFs (smallest {result['pdf_bytes_min']} "
@@ -552,9 +552,9 @@ class Bench:
         say("(peak MB: ru_maxrss of a fresh odoo shell that only ran the scheduler;")
         say(" the alternatives ran in their own shells, their memory is not compared)")
         for result in self.sending.values():
-            delay = result["print_delay"] or "unset = 1000 ms as shipped"
+            delay = result["print_delay"] or "unset = 0 ms as shipped"
             say(
-                f"sending, print_delay {delay}: {result['sent']} invoices in "
+                f"sending, PDF script wait {delay}: {result['sent']} invoices in "
                 f"{result['seconds']:.1f} s = {result['sent'] / result['seconds']:.2f}"
                 f" invoices/s ({per_invoice(result):.0f} queries/invoice, "
                 f"real PDFs {result['real_pdfs']}/{result['sent']})"
@@ -664,10 +664,14 @@ class Bench:
             )
         for label, result in self.sending.items():
             sent_rate = result["sent"] / result["seconds"]
-            delay = "as shipped (1000 ms)" if label == "shipped" else "at 0"
+            if label != "shipped":
+                lines.append(
+                    f"      (with Odoo's 1000 ms PDF script wait: {sent_rate:.2f}/s)"
+                )
+                continue
             lines.append(
                 f"{verdict(sent_rate >= TARGETS['send_rate'])}  sending >= 2 invoices/s"
-                f" with real PDFs, print_delay {delay}: {sent_rate:.2f}/s"
+                f" with real PDFs, as shipped (0 ms script wait): {sent_rate:.2f}/s"
             )
         lines.append(self.morning_sentence())
         if self.panel:
@@ -688,7 +692,7 @@ class Bench:
             send_seconds = 10000 / (result["sent"] / result["seconds"])
             finish = 6 * 3600 + 15 * 60 + make_seconds + send_seconds
             parts.append(
-                f"print_delay {'as shipped' if label == 'shipped' else '0'}: "
+                f"{'as shipped' if label == 'shipped' else 'with a 1000 ms wait'}: "
                 f"sending takes {send_seconds / 3600:.1f} h, the last is sent at "
                 f"{int(finish // 3600) % 24:02d}:{int(finish % 3600 // 60):02d}"
             )

@@ -792,12 +792,13 @@ def step_send_prepare(env):
 
 def step_send(env):
     """Send the waiting invoices through the scheduled action, with the
-    default send batch size and ``report.print_delay`` = BENCH_PRINT_DELAY
-    (empty: as Odoo ships it, unset, 1000 ms)."""
+    default send batch size and ``recurring_invoice.print_delay`` =
+    BENCH_PRINT_DELAY (empty: as the add-on ships, unset, 0 ms; 1000 is
+    Odoo's own ``report.print_delay``)."""
     block_outgoing(env)
     log = watch_addon_log()
     delay = os.environ.get("BENCH_PRINT_DELAY") or None
-    set_param(env, "report.print_delay", delay)
+    set_param(env, "recurring_invoice.print_delay", delay)
     set_param(env, "recurring_invoice.send_batch_size", None)
     set_param(env, "report.url", os.environ["BENCH_REPORT_URL"])
     env.cr.execute(
@@ -832,7 +833,7 @@ def step_send(env):
         "pdf_bytes_min": min((len(pdf.raw or b"") for pdf in pdfs), default=0),
         "new_mails": len(new_mails),
         "mail_states": states,
-        "print_delay": param(env, "report.print_delay"),
+        "print_delay": param(env, "recurring_invoice.print_delay"),
         "seconds": measure.seconds,
         "queries": measure.queries,
         "runner_calls": calls,

@@ -36,6 +36,12 @@ Scenarios (one line each, ``PASS name: details`` or ``FAIL name: details``):
     Two workers finish together: both enter the daily summary step at the
     same moment (held at its entry until both are there) with 30 invoices
     sent and not yet reported; one summary must go out, without error.
+``mail``
+    12 monthly invoices are made and their e-mails queued; then Odoo's mail
+    queue runs four times against a real SMTP server (faults/smtp_server.py)
+    that first refuses connections, then rate-limits (takes 4 messages, then
+    answers 421 and hangs up), then is slow, then works: each invoice e-mail
+    and the daily summary must reach it exactly once, none left failed.
 ``downtime``
     Weekly, monthly, quarterly and yearly templates (some with an end date)
     are run 43 to 45 days after their start, through the real scheduler
@@ -65,6 +71,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -132,6 +139,15 @@ WORKERS_TEMPLATES = 500
 WORKERS_BATCH = 20
 SUMMARY_TEMPLATES = 30
 
+MAIL_TEMPLATES = 12
+#: The mail server through the mail scenario's rounds of Odoo's mail queue:
+#: (round, mode of faults/smtp_server.py, or None: nothing listens).
+MAIL_ROUNDS = [
+    ("refused", None),
+    ("rate-limited", {"mode": "ratelimit", "accept": 4}),
+    ("slow", {"mode": "slow", "delay": 0.2}),
+    ("working", {"mode": "ok"}),
+]
 DOWNTIME_DAYS = 45
 DOWNTIME_BATCH = 5
 DOWNTIME_TEMPLATES = [
@@ -142,6 +158,9 @@ DOWNTIME_TEMPLATES = [
     {"period": "week", "count": 1, "start_offset": 0, "end_offset": 20},
     {"period": "month", "count": 1, "start_offset": 1, "end_offset": 10},
 ]
+
+
+OTHER_SCENARIOS = ["two-workers", "two-workers-summary", "downtime", "mail"]
 
 
 class ScenarioError(Exception):
@@ -437,6 +456,48 @@ def bad_lines(text):
         ):
             bad.append(line.strip()[:300])
     return bad
+
+
+class SmtpServer:
+    """faults/smtp_server.py in a subprocess, on a port of its own; stopped
+    (nothing listens on the port: connections are refused) when its mode is
+    None."""
+
+    def __init__(self, workdir):
+        self.mode_file = workdir / "smtp-mode.json"
+        self.log = workdir / "smtp-received.jsonl"
+        self.log.touch()
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.proc = None
+
+    def set_mode(self, mode):
+        if mode is None:
+            self.stop()
+            return
+        self.mode_file.write_text(json.dumps(mode))
+        if self.proc is None:
+            self.proc = subprocess.Popen(
+                [
+                    sys.executable, str(FAULTS / "smtp_server.py"),
+                    "--port", str(self.port), "--mode-file", str(self.mode_file),
+                    "--log", str(self.log),
+                ],
+                stdout=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            line = self.proc.stdout.readline()
+            if not line.startswith("LISTENING"):
+                raise ScenarioError(f"SMTP server did not start: {line!r}")
+
+    def received(self):
+        return [json.loads(line) for line in self.log.read_text().splitlines()]
+
+    def stop(self):
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
 
 
 # --------------------------------------------------------------------------
@@ -993,15 +1054,105 @@ class Suite:
             details += "; PROBLEMS: " + "; ".join(problems)
         self.report(name, not problems, details)
 
+    def scenario_mail(self):
+        """The mail server refuses, rate-limits, is slow, then works: the
+        invoices stay posted and sent once; their e-mails wait in Odoo's queue
+        and each reaches the server exactly once."""
+        name = "mail"
+        started = time.monotonic()
+        db, _setup = self.with_templates(
+            "mail", [{"period": "month", "count": MAIL_TEMPLATES}]
+        )
+        smtp = SmtpServer(self.workdir)
+        try:
+            self.odoo.shell(
+                db,
+                self.script("shell_mail.py"),
+                {"RI_MAIL_STEP": "setup", "RI_SMTP_PORT": str(smtp.port)},
+                self.log("mail-setup"),
+            )
+            job = self.run_job(db, name, 0, 5)
+            rounds, problems = [], []
+            for label, mode in MAIL_ROUNDS:
+                smtp.set_mode(mode)
+                before = len(smtp.received())
+                result = self.odoo.shell(
+                    db,
+                    self.script("shell_mail.py"),
+                    {"RI_MAIL_STEP": "queue"},
+                    self.log(f"mail-{label}"),
+                )
+                got = len(smtp.received()) - before
+                waiting = sum(
+                    n for _k, state, _a, n in result["mails"] if state == "outgoing"
+                )
+                failed = sum(
+                    n for _k, state, _a, n in result["mails"] if state == "exception"
+                )
+                rounds.append(
+                    f"{label}: {got} delivered, {waiting} waiting, {failed} failed "
+                    f"({result['elapsed']:.1f}s)"
+                )
+                if failed:
+                    problems.append(f"{failed} e-mail(s) left failed after '{label}'")
+            received = smtp.received()
+        finally:
+            smtp.stop()
+        figures, db_problems = check_database(self.odoo, db, self.tomorrow)
+        problems += db_problems
+        names = [row[0] for row in self.odoo.sql(
+            db,
+            "SELECT name FROM account_move WHERE recurring_template_id IS NOT NULL",
+        )]  # fmt: skip
+        per_invoice = Counter()
+        summaries = 0
+        for message in received:
+            hits = [n for n in names if n in message["subject"]]
+            per_invoice.update(hits)
+            summaries += message["subject"].startswith("Summary of recurring invoices")
+        never = [n for n in names if not per_invoice[n]]
+        twice = sum(count - 1 for count in per_invoice.values() if count > 1)
+        if never:
+            problems.append(f"{len(never)} invoice e-mail(s) never delivered")
+        if twice:
+            problems.append(f"{twice} invoice e-mail(s) delivered twice")
+        if summaries != 1:
+            problems.append(f"{summaries} summary e-mails delivered, not 1")
+        if len(received) != len(names) + summaries:
+            problems.append(f"{len(received)} messages for {len(names)} invoices")
+        left = self.odoo.sql(
+            db,
+            "SELECT count(*) FROM mail_mail WHERE recurring_job_mail "
+            "AND state IN ('outgoing', 'exception')",
+        )[0][0]
+        if int(left):
+            problems.append(f"{left} e-mail(s) of the job still queued or failed")
+        details = (
+            f"{figures_text(figures)}; job {job['elapsed']:.1f}s; server "
+            + "; ".join(rounds)
+            + f"; the SMTP server took {len(received)} messages: "
+            f"{sum(per_invoice.values())} invoice e-mails for {len(names)} "
+            f"invoices (twice: {twice}), {summaries} summary; "
+            f"total {time.monotonic() - started:.1f}s"
+        )
+        if problems:
+            details += "; PROBLEMS: " + "; ".join(problems)
+        self.report(name, not problems, details)
+
     def scenarios(self):
-        named = [
-            (name, lambda n=name, w=what, e=env: self.scenario_crash(n, w, e))
+        named = {
+            name: lambda n=name, w=what, e=env: self.scenario_crash(n, w, e)
             for name, what, env in CRASH_POINTS
-        ]
-        named.append(("two-workers", self.scenario_two_workers))
-        named.append(("two-workers-summary", self.scenario_summary_race))
-        named.append(("downtime", self.scenario_downtime))
-        return named
+        }
+        named.update(
+            {
+                "two-workers": self.scenario_two_workers,
+                "two-workers-summary": self.scenario_summary_race,
+                "downtime": self.scenario_downtime,
+                "mail": self.scenario_mail,
+            }
+        )
+        return list(named.items())
 
     # -- run ------------------------------------------------------------------
 
@@ -1072,11 +1223,7 @@ def main():
     parser.add_argument("--only", nargs="*", help="run only these scenarios (by name)")
     args = parser.parse_args()
 
-    known = [name for name, _what, _env in CRASH_POINTS] + [
-        "two-workers",
-        "two-workers-summary",
-        "downtime",
-    ]
+    known = [name for name, _what, _env in CRASH_POINTS] + OTHER_SCENARIOS
     unknown = sorted(set(args.only or ()) - set(known))
     if unknown:
         parser.error(f"unknown scenario(s) {unknown}; known: {', '.join(known)}")

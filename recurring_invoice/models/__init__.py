@@ -1,1 +1,7 @@
-from . import account_move, res_company, res_config_settings
+from . import (
+    account_move,
+    ir_actions_report,
+    mail_mail,
+    res_company,
+    res_config_settings,
+)

@@ -620,29 +620,35 @@ class AccountMove(models.Model):
     def _recurring_send(self):
         """Send one invoice made by the scheduler with Odoo's own sending: the
         standard invoice e-mail and PDF in the customer's language, or the
-        customer's own sending method where Odoo knows one. Raises when the
-        invoice could not be sent."""
+        customer's own sending method where Odoo knows one. The e-mail is
+        queued: Odoo's mail queue delivers it, and retries it (mail_mail.py),
+        instead of this job waiting on the mail server; the PDF is printed
+        without Odoo's wait for scripts (ir_actions_report.py). Raises when
+        the invoice could not be sent."""
         self.ensure_one()
-        sender = self.env["account.move.send"]
-        method = sender._get_default_sending_method(self)
+        invoice = self.with_context(
+            mail_notify_force_send=False, recurring_invoice_send=self.id
+        )
+        sender = invoice.env["account.move.send"]
+        method = sender._get_default_sending_method(invoice)
         # "Manual" means nobody sends it: a recurring invoice is e-mailed.
         methods = {"email"} if method in (False, "manual") else {method}
-        if "email" in methods and not self.partner_id.email:
+        if "email" in methods and not invoice.partner_id.email:
             raise UserError(
                 _(
                     "The customer %(customer)s has no e-mail address.",
-                    customer=self.partner_id.display_name,
+                    customer=invoice.partner_id.display_name,
                 )
             )
-        author = self._recurring_responsible_user() or self.env.user
+        author = invoice._recurring_responsible_user() or self.env.user
         sender._generate_and_send_invoices(
-            self,
+            invoice,
             allow_raising=True,
             sending_methods=methods,
             author_user_id=author.id,
             author_partner_id=author.partner_id.id,
         )
-        if not self.is_move_sent:
+        if not invoice.is_move_sent:
             raise UserError(_("Odoo could not send this invoice."))
 
     def _recurring_send_pending(self, now, limit):
@@ -685,6 +691,8 @@ class AccountMove(models.Model):
                         "recurring_to_report": True,
                     }
                 )
+        if invoices:
+            self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
         return invoices
 
     def _recurring_record_send_failure(self, error, now):
@@ -713,6 +721,27 @@ class AccountMove(models.Model):
                 attempt=attempts,
                 max=MAX_SEND_ATTEMPTS,
                 reason=message,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    def _recurring_record_delivery_failure(self, reason):
+        """The mail server never took this invoice's e-mail: leave the invoice
+        posted, say so in its chatter and in the next daily summary."""
+        self.ensure_one()
+        if self.recurring_send_state != "sent":
+            return
+        self.write(
+            {
+                "recurring_send_state": "failed",
+                "recurring_last_error": reason,
+                "recurring_to_report": True,
+            }
+        )
+        self.with_context(no_new_invoice=True).message_post(
+            body=_(
+                "The e-mail with this invoice could not be delivered: %(reason)s",
+                reason=reason,
             ),
             subtype_xmlid="mail.mt_note",
         )
@@ -752,6 +781,7 @@ class AccountMove(models.Model):
                 continue
             mail_template.with_context(
                 lang=user.lang,
+                recurring_job_mail=True,
                 **user_invoices._recurring_summary_context(user, now),
             ).send_mail(user.id, email_layout_xmlid="mail.mail_notification_light")
         invoices.recurring_to_report = False

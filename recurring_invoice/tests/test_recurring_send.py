@@ -1,16 +1,35 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from datetime import date
+import smtplib
+from datetime import date, timedelta
 from unittest.mock import patch
+
+from freezegun import freeze_time
 
 from odoo import Command
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from odoo.addons.account.models.account_move_send import AccountMoveSend
+from odoo.addons.base.models.ir_mail_server import IrMailServer, MailDeliveryException
 
 from .common import RecurringInvoiceCase, oslo
 
 LOGGER = "odoo.addons.recurring_invoice.models.account_move"
+MAIL_LOGGERS = (
+    "odoo.addons.mail.models.mail_mail",
+    "odoo.addons.recurring_invoice.models.mail_mail",
+)
+
+
+def refused(*args, **kwargs):
+    raise ConnectionRefusedError(111, "Connection refused")
+
+
+def rate_limited(*args, **kwargs):
+    raise MailDeliveryException(
+        "Mail Delivery Failed",
+        "SMTPDataError: (421, b'4.7.0 Too many messages, try again later')",
+    )
 
 
 @tagged("post_install", "-at_install")
@@ -220,3 +239,163 @@ class TestRecurringSend(RecurringInvoiceCase):
         with_200 = self.count_queries(template._recurring_panel_html)
         self.assertEqual(template.recurring_invoice_count, 200)
         self.assertEqual(with_one, with_200)
+
+    def test_job_pdfs_skip_odoo_wait_for_scripts(self):
+        report = self.env["ir.actions.report"]
+        paperformat = self.env.ref("base.paperformat_euro")
+
+        def delay(context):
+            args = report.with_context(**context)._build_wkhtmltopdf_args(
+                paperformat, False
+            )
+            return args[args.index("--javascript-delay") + 1]
+
+        self.assertEqual(delay({}), "1000")  # Odoo's, for every other PDF
+        self.assertEqual(delay({"recurring_invoice_send": 1}), "0")
+        self.env["ir.config_parameter"].set_param("recurring_invoice.print_delay", 250)
+        self.assertEqual(delay({"recurring_invoice_send": 1}), "250")
+
+    # --- the mail server refuses, is slow, rate-limits ---------------------
+    def invoice_mail(self, invoice):
+        return self.env["mail.mail"].search([("recurring_invoice_id", "=", invoice.id)])
+
+    def notification(self, invoice):
+        return invoice.message_ids.notification_ids.filtered(
+            lambda n: n.res_partner_id == self.customer
+        )
+
+    def run_mail_queue(self, at, mail_server=None):
+        """Odoo's "Mail: Email Queue Manager" at instant ``at``, with the mail
+        server's ``connect`` and ``send_email`` replaced where given."""
+        patches = [
+            patch.object(IrMailServer, name, side_effect=side_effect)
+            for name, side_effect in (mail_server or {}).items()
+        ]
+        with freeze_time(at), mute_logger(*MAIL_LOGGERS):
+            for active in patches:
+                active.start()
+            try:
+                self.env["mail.mail"].process_email_queue()
+            finally:
+                for active in patches:
+                    active.stop()
+        self.env.invalidate_all()
+
+    def test_invoice_email_waits_in_the_mail_queue(self):
+        template = self.make_template(partner=self.customer)
+        cron = self.env.ref("mail.ir_cron_mail_scheduler_action")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)])
+        self.run_cron(oslo(2027, 1, 31, 6, 15))
+        invoice = template.recurring_invoice_ids
+        mail = self.invoice_mail(invoice)
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.state, "outgoing")
+        self.assertIn(self.customer, mail.recipient_ids)
+        self.assertTrue(mail.attachment_ids)
+        self.assertEqual(invoice.recurring_send_state, "sent")
+        # the queue is told to run now rather than at its next hourly run
+        new = self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]) - triggers
+        self.assertTrue(new)
+
+    def test_refused_then_rate_limited_mail_goes_later_once(self):
+        template = self.make_template(
+            partner=self.customer, invoice_user_id=self.accountant.id
+        )
+        self.run_cron(oslo(2027, 1, 31, 6, 15))
+        invoice = template.recurring_invoice_ids
+        mail = self.invoice_mail(invoice)
+        start = oslo(2027, 1, 31, 6, 16)
+        # the mail server refuses the connection
+        self.run_mail_queue(start, {"connect": refused})
+        self.assertEqual(mail.state, "outgoing")
+        self.assertEqual(mail.recurring_delivery_attempts, 1)
+        self.assertEqual(mail.scheduled_date, start + timedelta(minutes=5))
+        self.assertEqual(self.notification(invoice).notification_status, "ready")
+        summary = self.summaries()
+        self.assertEqual(summary.state, "outgoing")  # the summary waits too
+        # not due again before its time
+        with patch.object(IrMailServer, "send_email") as send_email:
+            self.run_mail_queue(start + timedelta(minutes=4))
+        send_email.assert_not_called()
+        # then it rate-limits: the next wait is three times longer
+        self.run_mail_queue(start + timedelta(minutes=5), {"send_email": rate_limited})
+        self.assertEqual(mail.state, "outgoing")
+        self.assertEqual(mail.recurring_delivery_attempts, 2)
+        self.assertEqual(mail.scheduled_date, start + timedelta(minutes=20))
+        # then it takes it: sent once, the invoice untouched
+        with patch.object(
+            IrMailServer, "send_email", return_value="<id@example.com>"
+        ) as send_email:
+            self.run_mail_queue(start + timedelta(minutes=20))
+            self.run_mail_queue(start + timedelta(hours=5))
+        self.assertEqual(send_email.call_count, 2)  # the invoice, the summary
+        self.assertFalse(summary.exists() and summary.state != "sent")
+        self.assertFalse(mail.exists())  # the invoice template's auto-delete
+        self.assertEqual(self.notification(invoice).notification_status, "sent")
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.recurring_send_state, "sent")
+        self.assertFalse(invoice.recurring_to_report)
+
+    def test_server_closing_the_connection_strands_no_mail(self):
+        """A "421 try again later" closes the session: Odoo's queue stops and
+        leaves the next e-mail failed without post-processing; it still goes."""
+        templates = self.make_template(partner=self.customer) | self.make_template(
+            partner=self.customer, price=500.0
+        )
+        self.run_cron(oslo(2027, 1, 31, 6, 15))
+        mails = self.env["mail.mail"].search(
+            [("recurring_invoice_id", "in", templates.recurring_invoice_ids.ids)]
+        )
+        self.assertEqual(len(mails), 2)
+        dropped = [
+            MailDeliveryException("Mail Delivery Failed", "SMTPSenderRefused: 421"),
+            smtplib.SMTPServerDisconnected("please run connect() first"),
+        ]
+        self.run_mail_queue(oslo(2027, 1, 31, 6, 16), {"send_email": dropped})
+        self.assertEqual(mails.mapped("state"), ["outgoing", "outgoing"])
+        self.assertEqual(mails.mapped("recurring_delivery_attempts"), [1, 1])
+        with patch.object(
+            IrMailServer, "send_email", return_value="<id@example.com>"
+        ) as send_email:
+            self.run_mail_queue(oslo(2027, 1, 31, 6, 30))
+        self.assertEqual(send_email.call_count, 3)  # and the daily summary
+        self.assertEqual(
+            templates.recurring_invoice_ids.mapped("recurring_send_state"),
+            ["sent", "sent"],
+        )
+
+    def test_mail_never_delivered_is_reported(self):
+        template = self.make_template(
+            partner=self.customer, invoice_user_id=self.accountant.id
+        )
+        self.run_cron(oslo(2027, 1, 31, 6, 15))
+        invoice = template.recurring_invoice_ids
+        mail = self.invoice_mail(invoice)
+        at = oslo(2027, 1, 31, 6, 16)
+        for _attempt in range(5):
+            self.run_mail_queue(at, {"send_email": rate_limited})
+            at = max(at, mail.scheduled_date or at)
+        self.assertEqual(mail.state, "exception")
+        self.assertEqual(mail.recurring_delivery_attempts, 5)
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.recurring_send_state, "failed")
+        self.assertIn("421", invoice.recurring_last_error)
+        self.assertIn("could not be delivered", invoice.message_ids[0].body)
+        # listed in the next day's summary as not sent
+        before = self.summaries()
+        self.run_cron(oslo(2027, 2, 1, 6, 15))
+        summary = self.summaries() - before
+        self.assertEqual(len(summary), 1)
+        self.assertIn("Could not be sent", summary.body_html)
+        self.assertIn(invoice.name, summary.body_html)
+
+    def test_invalid_address_is_not_retried(self):
+        template = self.make_template(partner=self.customer)
+        self.run_cron(oslo(2027, 1, 31, 6, 15))
+        invoice = template.recurring_invoice_ids
+        self.customer.email = "not an address"
+        self.run_mail_queue(oslo(2027, 1, 31, 6, 16))
+        self.assertFalse(
+            self.invoice_mail(invoice).filtered(lambda m: m.state == "outgoing")
+        )
+        self.assertEqual(invoice.recurring_send_state, "failed")
