@@ -379,7 +379,7 @@ class Bench:
         elif contract_wanted and not self.contract_note:
             self.contract_note = "OCA contract is not installed in the database"
 
-    def run_ours(self, n, label=None, profile=None, whatif=None):
+    def run_ours(self, n, label=None, profile=None, batch=None):
         tag = label or f"ours-{n}"
         made = self.odoo.shell(
             "templates", f"templates-{tag}", BENCH_N=n, BENCH_TAG=tag
@@ -387,8 +387,8 @@ class Bench:
         if made["templates"] != n:
             raise BenchError(f"{tag}: {made['templates']} templates set up, not {n}")
         extra = {"BENCH_PROFILE": profile} if profile else {}
-        if whatif:
-            extra["BENCH_WHATIF"] = whatif
+        if batch:
+            extra["BENCH_BATCH"] = str(batch)
         result = self.odoo.shell("ours", tag, BENCH_TAG=tag, **extra)
         check_made(tag, result, n)
         if result["made_in_run"] != n:
@@ -493,15 +493,16 @@ class Bench:
             BENCH_PROFILE=directory / "floor.prof",
         )
         print_profile(f"batched floor, N={n}", floor)
-        plain = self.run_ours(n, f"whatif-plain-{n}")
-        fixed = self.run_ours(n, f"whatif-fixed-{n}", whatif="empty_create")
         floor_rate = rate(self.alternatives["floor_batch"])
-        self.log(
-            f"what-if, N={n}: ours as it is {rate(plain):.1f} invoices/s "
-            f"({rate(plain) / floor_rate:.2f}x the batched floor); with create() "
-            f"on an empty recordset instead of the batch of templates "
-            f"{rate(fixed):.1f} invoices/s ({rate(fixed) / floor_rate:.2f}x)"
-        )
+        rates = []
+        for batch in (50, 100, 200):
+            result = self.run_ours(n, f"whatif-batch{batch}-{n}", batch=batch)
+            rates.append(
+                f"batch {batch}: {rate(result):.1f} invoices/s "
+                f"({rate(result) / floor_rate:.2f}x the batched floor), peak "
+                f"{result['peak_mb']:.0f} MB"
+            )
+        self.log(f"what-if, N={n}, batch size: " + "; ".join(rates))
         if url:
             n_send = min(20, self.args.send_n)
             self.odoo.shell(

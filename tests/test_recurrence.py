@@ -16,6 +16,7 @@ from recurrence import (
     RecurrenceError,
     SendMoment,
     StartTooEarlyError,
+    StartTooLateError,
     last_due_date,
     local_today,
     next_send_moment,
@@ -442,6 +443,25 @@ def test_validate_setup_rejects_today_and_past(start):
     )
     assert isinstance(error, RecurrenceError)
     assert isinstance(error, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("today", "latest"),
+    [
+        ("2026-05-10", date(2027, 5, 10)),
+        ("2028-02-29", date(2029, 2, 28)),
+        ("2026-12-31", date(2027, 12, 31)),
+    ],
+)
+def test_validate_setup_accepts_a_year_ahead_and_no_more(today, latest):
+    with freeze_time(f"{today} 12:00:00"):
+        now = utcnow()
+        validate_setup("year", latest, now=now)
+        with pytest.raises(StartTooLateError) as info:
+            validate_setup("year", latest + timedelta(days=1), now=now)
+    error = info.value
+    assert (error.code, error.latest) == ("start_too_late", latest)
+    assert isinstance(error, RecurrenceError)
 
 
 def test_tomorrow_is_taken_in_the_company_timezone():

@@ -269,7 +269,38 @@ class AccountMove(models.Model):
     def write(self, vals):
         if RECURRING_CONTROL_FIELDS.intersection(vals):
             self._recurring_check_access()
+        if "company_id" in vals or "journal_id" in vals:
+            self._recurring_check_company_kept(vals)
         return super().write(vals)
+
+    def _recurring_write(self, vals):
+        """Write the job's bookkeeping (next dates, sending state, errors):
+        fields that touch no journal item, so Odoo's re-synchronisation of the
+        invoice lines and its balance check, which every ``account.move``
+        write runs, are skipped; the fields' tracking still applies."""
+        return self.with_context(
+            skip_invoice_sync=True,
+            check_move_validity=False,
+            skip_is_manually_modified=True,
+        ).write(vals)
+
+    def _recurring_check_company_kept(self, vals):
+        """A template keeps its company: its invoices, numbering, timezone and
+        send time all belong to it."""
+        company_id = vals.get("company_id")
+        if not company_id and vals.get("journal_id"):
+            company_id = (
+                self.env["account.journal"].browse(vals["journal_id"]).company_id.id
+            )
+        if company_id and self.filtered(
+            lambda m: m.recurring_state and m.company_id.id != company_id
+        ):
+            raise UserError(
+                _(
+                    "A recurring template cannot move to another company. Duplicate "
+                    "the invoice in the other company and make the copy recurring."
+                )
+            )
 
     def _recurring_check_access(self):
         if not self.env.su and not self.env.user.has_group(
@@ -304,6 +335,13 @@ class AccountMove(models.Model):
                 "The start date must be tomorrow (%(date)s) or later: recurring "
                 "invoices are made once a day, and none may be missed.",
                 date=format_date(self.env, error.earliest),
+            )
+        if isinstance(error, recurrence.StartTooLateError):
+            return _(
+                "The start date must be within a year, on %(date)s at the latest: "
+                "a date further ahead is most likely a typing error. Set the "
+                "recurring invoice up nearer the time.",
+                date=format_date(self.env, error.latest),
             )
         if isinstance(error, recurrence.EndBeforeStartError):
             return _(
@@ -572,7 +610,7 @@ class AccountMove(models.Model):
         invoices = self.browse().create(values)
         invoices._post(soft=False)
         for next_date, templates in next_dates.items():
-            templates.write(
+            templates._recurring_write(
                 {
                     "recurring_next_date": next_date or False,
                     "recurring_state": "active" if next_date else "ended",
@@ -589,7 +627,7 @@ class AccountMove(models.Model):
         again at the next day's run."""
         self.ensure_one()
         message = _error_text(error)
-        self.write(
+        self._recurring_write(
             {
                 "recurring_retry_after": self.company_id._recurring_next_send_moment(
                     now
@@ -682,7 +720,7 @@ class AccountMove(models.Model):
                 _logger.info("Recurring invoice %s not sent: %s", invoice.id, error)
                 invoice._recurring_record_send_failure(error, now)
             else:
-                invoice.write(
+                invoice._recurring_write(
                     {
                         "recurring_send_state": "sent",
                         "recurring_send_attempts": invoice.recurring_send_attempts + 1,
@@ -701,7 +739,7 @@ class AccountMove(models.Model):
         self.ensure_one()
         attempts = self.recurring_send_attempts + 1
         message = _error_text(error)
-        self.write(
+        self._recurring_write(
             {
                 "recurring_send_state": "to_send"
                 if attempts < MAX_SEND_ATTEMPTS
@@ -731,7 +769,7 @@ class AccountMove(models.Model):
         self.ensure_one()
         if self.recurring_send_state != "sent":
             return
-        self.write(
+        self._recurring_write(
             {
                 "recurring_send_state": "failed",
                 "recurring_last_error": reason,
@@ -784,7 +822,7 @@ class AccountMove(models.Model):
                 recurring_job_mail=True,
                 **user_invoices._recurring_summary_context(user, now),
             ).send_mail(user.id, email_layout_xmlid="mail.mail_notification_light")
-        invoices.recurring_to_report = False
+        invoices._recurring_write({"recurring_to_report": False})
         return len(by_user)
 
     def _recurring_summary_context(self, user, now):

@@ -5,5 +5,6 @@ from . import (
     test_recurring_safety,
     test_recurring_send,
     test_recurring_template,
+    test_rpc_access,
     test_tour,
 )

@@ -68,6 +68,19 @@ class TestRecurringTemplate(RecurringInvoiceCase):
                     draft._recurring_setup("month", start)
         self.assertFalse(draft.recurring_state)
 
+    def test_start_more_than_a_year_ahead_is_refused(self):
+        draft = self.make_draft()
+        with freeze_time(oslo(2026, 11, 26, 10, 0)):
+            draft._recurring_setup("year", date(2027, 11, 26))
+            draft.action_recurring_stop()
+            for start in (date(2027, 11, 27), date(2062, 11, 26)):
+                with self.assertRaisesRegex(
+                    ValidationError, "within a year, on 11/26/2027 at the latest"
+                ):
+                    draft._recurring_setup("year", start)
+        self.assertEqual(draft.recurring_state, "ended")
+        self.assertEqual(draft.recurring_start_date, date(2027, 11, 26))
+
     def test_errors_in_the_users_language(self):
         self.env["res.lang"]._activate_lang("nb_NO")
         self.env["ir.module.module"]._load_module_terms(
@@ -247,4 +260,17 @@ class TestRecurringTemplate(RecurringInvoiceCase):
         self.assertNotIn(template, templates)
         with self.assertRaises(AccessError):
             template.with_user(outsider).action_recurring_stop()
+        self.assertEqual(template.recurring_state, "active")
+
+    def test_template_keeps_its_company(self):
+        template = self.make_template()
+        company = template.company_id
+        other = self.setup_other_company()["company"]
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", other.id), ("type", "=", "sale")], limit=1
+        )
+        for vals in ({"company_id": other.id}, {"journal_id": journal.id}):
+            with self.assertRaisesRegex(UserError, "cannot move to another company"):
+                template.write(vals)
+        self.assertEqual(template.company_id, company)
         self.assertEqual(template.recurring_state, "active")

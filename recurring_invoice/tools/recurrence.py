@@ -74,6 +74,7 @@ __all__ = [
     "RecurrenceError",
     "SendMoment",
     "StartTooEarlyError",
+    "StartTooLateError",
     "last_due_date",
     "next_send_moment",
     "local_today",
@@ -163,6 +164,21 @@ class StartTooEarlyError(RecurrenceError):
 
     def __str__(self) -> str:
         return f"start date {self.start} is before the earliest allowed {self.earliest}"
+
+
+class StartTooLateError(RecurrenceError):
+    """The start date of a new setup is more than a year ahead: most likely a
+    typing error (2062 for 2026), which would silently make nothing for years."""
+
+    code = "start_too_late"
+
+    def __init__(self, start: date, latest: date) -> None:
+        super().__init__(start, latest)
+        self.start = start
+        self.latest = latest
+
+    def __str__(self) -> str:
+        return f"start date {self.start} is after the latest allowed {self.latest}"
 
 
 # --------------------------------------------------------------------------
@@ -518,16 +534,24 @@ def validate_setup(
     *,
     now: datetime,
 ) -> Recurrence:
-    """Build the recurrence of a new setup, which must start tomorrow or later.
+    """Build the recurrence of a new setup, which must start tomorrow or later,
+    and at most a year from today.
 
-    "Tomorrow" is taken in ``tz`` at instant ``now`` (naive means UTC).
+    "Today" is taken in ``tz`` at instant ``now`` (naive means UTC).
 
     :raise RecurrenceError: the subclass tells which rule is broken.
     """
     recurrence = Recurrence(period, start, end, tz, send_time)
-    earliest = local_today(tz, now) + timedelta(days=1)
+    today = local_today(tz, now)
+    earliest = today + timedelta(days=1)
     if start < earliest:
         raise StartTooEarlyError(start, earliest)
+    try:
+        latest = today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        latest = date(today.year + 1, 2, 28)
+    if start > latest:
+        raise StartTooLateError(start, latest)
     return recurrence
 
 
