@@ -540,7 +540,7 @@ def step_ours(env):
     set_param(env, "recurring_invoice.batch_size", os.environ.get("BENCH_BATCH"))
     templates = env["account.move"].search([("ref", "=", tag)])
     expected = len(templates)
-    batch = int(param(env, "recurring_invoice.batch_size", 50))
+    batch = int(param(env, "recurring_invoice.batch_size", 100))
     analyze(env)
     batch_seconds = time_cron_calls(env)
     made_before = count_made(env)
