@@ -396,12 +396,13 @@ class Bench:
         result["setup_seconds"] = made["seconds"]
         return result
 
-    def measure_ours(self, n):
-        result = self.run_ours(n)
-        self.ours[n] = result
+    def measure_ours(self, n, round_no=1):
+        result = self.run_ours(n, f"ours-{n}-r{round_no}")
+        if n not in self.ours or rate(result) > rate(self.ours[n]):
+            self.ours[n] = result
         log = result["log"]
         self.log(
-            f"ours N={n}: {rate(result):.1f} invoices/s, "
+            f"ours N={n} (round {round_no}): {rate(result):.1f} invoices/s, "
             f"{per_invoice(result):.1f} queries/invoice, peak {result['peak_mb']:.0f} "
             f"MB (at start {result['peak_before_mb']:.0f} MB), "
             f"{result['seconds']:.1f} s in {result['runner_calls']} cron runner "
@@ -416,14 +417,16 @@ class Bench:
             f"{batches['last10_avg']:.2f} s"
         )
 
-    def measure_alternative(self, key, step, n, title):
-        result = self.odoo.shell(step, f"{key}-{n}", BENCH_N=n)
+    def measure_alternative(self, key, step, n, title, round_no=1):
+        result = self.odoo.shell(step, f"{key}-{n}-r{round_no}", BENCH_N=n)
         check_made(title, result, n)
         if result["totals"] != [1150.0]:
             raise BenchError(f"{title}: unexpected totals {result['totals']}")
         result["n"] = n
         result["title"] = title
-        self.alternatives[key] = result
+        best = self.alternatives.get(key)
+        if best is None or rate(result) > rate(best):
+            self.alternatives[key] = result
         detail = ""
         if key == "contract":
             detail = (
@@ -436,7 +439,7 @@ class Bench:
                 "drafts made)"
             )
         self.log(
-            f"{title} N={n}: {rate(result):.1f} invoices/s, "
+            f"{title} N={n} (round {round_no}): {rate(result):.1f} invoices/s, "
             f"{per_invoice(result):.1f} queries/invoice, {result['seconds']:.1f} s"
             f"{detail}"
         )
@@ -528,7 +531,8 @@ class Bench:
         say()
         say("=" * 78)
         say("Side by side (invoices made and posted; queries counted with")
-        say("odoo.sql_db.sql_counter: every execute on every cursor of the process)")
+        say("odoo.sql_db.sql_counter: every execute on every cursor of the process;")
+        say(f"below N=10,000 the best of {args.repeat} round(s) of each)")
         say("=" * 78)
         header = (
             f"{'approach':<44}{'N':>6}{'inv/s':>8}{'q/inv':>7}{'seconds':>9}"
@@ -724,6 +728,12 @@ def parse_args():
     )
     parser.add_argument("--send-n", type=int, help="invoices sent (default 100)")
     parser.add_argument(
+        "--repeat",
+        type=int,
+        help="rounds of the compared measurements, the best kept (default 2; "
+        "--quick: 1)",
+    )
+    parser.add_argument(
         "--profile", action="store_true", help="add cProfile runs at the end"
     )
     parser.add_argument("--no-contract", action="store_true", help="skip OCA contract")
@@ -740,6 +750,7 @@ def parse_args():
     args.batched_n = args.alt_n or (100 if args.quick else 1000)
     args.slow_n = args.slow_n or args.batched_n
     args.send_n = args.send_n or (20 if args.quick else 100)
+    args.repeat = max(1, args.repeat or (1 if args.quick else 2))
     args.sizes = sorted({*args.sizes, args.batched_n, args.slow_n})
     return args
 
@@ -758,17 +769,21 @@ def run(bench, command):
             bench.contract_note = note
     bench.prepare(contract_wanted)
     bench.measure_panel()
-    for n in args.sizes:
-        if n < 10000:
-            bench.measure_ours(n)
-    for key, n, title in (
-        ("floor_batch", args.batched_n, "batched floor: copy_data+create+post"),
-        ("floor_one", args.slow_n, "ORM floor: copy()+_post() one by one"),
-        ("native", args.slow_n, "Odoo native: auto_post monthly"),
-        ("contract", args.slow_n, "OCA contract: cron + _post()"),
-    ):
-        if key != "contract" or bench.setup["contract"]:
-            bench.measure_alternative(key, key, n, title)
+    # The compared figures are the best of --repeat rounds, each round measuring
+    # ours and every alternative in turn: one sample of a minute is at the
+    # mercy of whatever else the machine does (up to 20 % seen here).
+    for round_no in range(1, args.repeat + 1):
+        for n in args.sizes:
+            if n < 10000:
+                bench.measure_ours(n, round_no)
+        for key, n, title in (
+            ("floor_batch", args.batched_n, "batched floor: copy_data+create+post"),
+            ("floor_one", args.slow_n, "ORM floor: copy()+_post() one by one"),
+            ("native", args.slow_n, "Odoo native: auto_post monthly"),
+            ("contract", args.slow_n, "OCA contract: cron + _post()"),
+        ):
+            if key != "contract" or bench.setup["contract"]:
+                bench.measure_alternative(key, key, n, title, round_no)
     for n in args.sizes:
         if n >= 10000:
             bench.measure_ours(n)
