@@ -530,30 +530,22 @@ class AccountMove(models.Model):
         }
 
     # --- making invoices -------------------------------------------------------
-    def _recurring_invoice_values(self, occurrence_date, copied=None):
+    def _recurring_invoice_values(self, occurrence_date):
         """The values of the invoice this template makes for ``occurrence_date``:
-        a copy of the template dated on it (its accounting date moved after the
-        lock date, as Odoo's duplicate does), with its salesperson and the
-        ``{period}`` placeholder of its lines filled in the customer's language.
-
-        ``copied``: the template's ``copy_data()``, when the caller read it for
-        a whole batch of templates at once."""
+        a copy of the template with its dates (Odoo's ``copy_data`` moves the
+        accounting date after a lock date), its salesperson and the
+        ``{period}`` placeholder of its lines filled in the customer's language."""
         self.ensure_one()
-        copied = copied or self.copy_data()[0]
-        values = {
-            **copied,
-            "invoice_date": occurrence_date,
-            "invoice_user_id": self.invoice_user_id.id,
-            "recurring_template_id": self.id,
-            "recurring_occurrence_date": occurrence_date,
-            "recurring_send_state": "to_send",
-            "line_ids": [
-                (command, record_id, dict(line_values))
-                for command, record_id, line_values in copied.get("line_ids", [])
-            ],
-        }
-        lock_date = self.company_id._get_user_fiscal_lock_date(self.journal_id)
-        values["date"] = max(occurrence_date, lock_date + timedelta(days=1))
+        values = self.copy_data(
+            {
+                "date": occurrence_date,
+                "invoice_date": occurrence_date,
+                "invoice_user_id": self.invoice_user_id.id,
+                "recurring_template_id": self.id,
+                "recurring_occurrence_date": occurrence_date,
+                "recurring_send_state": "to_send",
+            }
+        )[0]
         if not self.invoice_payment_term_id and self.invoice_date_due:
             gap = (
                 self.invoice_date_due - self.invoice_date
@@ -565,7 +557,7 @@ class AccountMove(models.Model):
             PERIOD_PLACEHOLDER in (line.name or "") for line in self.invoice_line_ids
         ):
             period_name = self._recurring_period_name(occurrence_date)
-            for _command, _record_id, line_values in values["line_ids"]:
+            for _command, _record_id, line_values in values.get("line_ids", []):
                 if PERIOD_PLACEHOLDER in (line_values.get("name") or ""):
                     line_values["name"] = line_values["name"].replace(
                         PERIOD_PLACEHOLDER, period_name
@@ -593,9 +585,6 @@ class AccountMove(models.Model):
         now = now or fields.Datetime.now()
         values = []
         next_dates = {}
-        # One copy_data() for the batch: the templates' fields and lines are
-        # read together, not template by template.
-        copies = dict(zip(self, self.copy_data(), strict=True))
         for template in self:
             schedule = template._recurring_recurrence()
             due_dates = schedule.due(template.recurring_next_date, now)
@@ -614,7 +603,7 @@ class AccountMove(models.Model):
             if template.recurring_skip_from and template.recurring_skip_until:
                 skip = (template.recurring_skip_from, template.recurring_skip_until)
             values += [
-                template._recurring_invoice_values(occurrence_date, copies[template])
+                template._recurring_invoice_values(occurrence_date)
                 for occurrence_date in schedule.due(
                     template.recurring_next_date, now, skip
                 )
