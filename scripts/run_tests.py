@@ -146,7 +146,7 @@ def odoo_suite(odoo, rc):
                 *options,
                 "-i",
                 ADDON,
-                "--without-demo=all",
+                # with demo data, as OCA's CI and Odoo's runbot install it
                 "--test-enable",
                 "--test-tags",
                 f"/{ADDON}",

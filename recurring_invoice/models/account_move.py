@@ -134,7 +134,10 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
         index="btree_not_null",
-        ondelete="restrict",
+        # A template with invoices cannot be deleted (_unlink_except_recurring_
+        # history); only uninstalling removes one (the demo data's), and its
+        # invoices stay, without the link.
+        ondelete="set null",
     )
     recurring_occurrence_date = fields.Date(
         string="Occurrence Date",
@@ -610,8 +613,26 @@ class AccountMove(models.Model):
             ]
             next_date = schedule.successor(due_dates[-1])
             next_dates[next_date] = next_dates.get(next_date, self.browse()) | template
-        # On an empty recordset: create() on the templates would re-sync their lines.
-        invoices = self.browse().create(values)
+        # On an empty recordset: create() on the templates would re-sync their
+        # lines. Odoo's "Invoice Created" note costs a message_post (about nine
+        # queries) per invoice, and following every invoice would make the
+        # scheduler's user a follower of them all: one note per invoice saying
+        # where it comes from, logged in one batch, replaces both.
+        invoices = (
+            self.browse()
+            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+            .create(values)
+            .with_env(self.env)
+        )
+        invoices._message_log_batch(
+            bodies={
+                invoice.id: self.env._(
+                    "Invoice created from the recurring invoice %(template)s.",
+                    template=invoice.recurring_template_id._get_html_link(),
+                )
+                for invoice in invoices
+            }
+        )
         invoices._post(soft=False)
         for next_date, templates in next_dates.items():
             templates._recurring_write(

@@ -24,6 +24,17 @@ class RecurringInvoiceCase(AccountTestInvoicingCommon):
         cls.env.company.recurring_invoice_send_time = 6.25
         cls.Move = cls.env["account.move"]
         cls.cron = cls.env.ref("recurring_invoice.ir_cron_recurring_invoice")
+        # The job takes all the database's work, as the scheduler's user does:
+        # set aside what was there before (the demo data's templates and
+        # invoices to send, in another company than the test user's), so that
+        # it sees only what the tests make.
+        existing = cls.env["account.move"].sudo()
+        existing.search([("recurring_state", "=", "active")])._recurring_write(
+            {"recurring_state": "paused"}
+        )
+        existing.search([("recurring_send_state", "=", "to_send")])._recurring_write(
+            {"recurring_send_state": "sent"}
+        )
 
     def make_draft(self, partner=None, name="Rent", price=1000.0, taxes=None, **values):
         return self.Move.create(

@@ -35,6 +35,20 @@ class TestRecurringCron(RecurringInvoiceCase):
         self.assertNotEqual(invoice.name, "/")
         self.assertEqual(template.recurring_next_date, date(2027, 2, 28))
         self.assertEqual(template.state, "draft")
+        # its chatter says where it comes from (one note instead of Odoo's
+        # "Invoice Created"), and the customer follows it as after any posting
+        created = invoice.message_ids.filtered(
+            lambda m: "recurring invoice" in (m.body or "")
+        )
+        self.assertEqual(len(created), 1)
+        self.assertIn(f'data-oe-id="{template.id}"', created.body)
+        self.assertEqual(created.subtype_id, self.env.ref("mail.mt_note"))
+        self.assertFalse(
+            invoice.message_ids.filtered(
+                lambda m: m.subtype_id == self.env.ref("account.mt_invoice_created")
+            )
+        )
+        self.assertIn(template.partner_id, invoice.message_partner_ids)
         # running again the same day makes nothing more
         self.run_cron(oslo(2027, 1, 31, 9, 0))
         self.assertEqual(len(template.recurring_invoice_ids), 1)
