@@ -17,7 +17,7 @@ from datetime import timedelta
 import psycopg2.errors
 from markupsafe import Markup
 
-from odoo import _, api, fields, models, modules
+from odoo import Command, _, api, fields, models, modules
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 
@@ -547,6 +547,7 @@ class AccountMove(models.Model):
                 "recurring_template_id": self.id,
                 "recurring_occurrence_date": occurrence_date,
                 "recurring_send_state": "to_send",
+                "message_follower_ids": self._recurring_customer_follower(),
             }
         )[0]
         if not self.invoice_payment_term_id and self.invoice_date_due:
@@ -566,6 +567,26 @@ class AccountMove(models.Model):
                         PERIOD_PLACEHOLDER, period_name
                     )
         return values
+
+    def _recurring_customer_follower(self):
+        """The customer as a follower of an invoice this template makes, with
+        the subtypes ``_post`` would subscribe them to, created together with
+        the invoices: ``_post`` then finds them following, instead of adding
+        them one invoice at a time (five queries each)."""
+        partner = self.partner_id
+        default, _internal, external = self.env[
+            "mail.message.subtype"
+        ].default_subtypes(self._name)
+        subtypes = external if partner.partner_share else default
+        return [
+            Command.create(
+                {
+                    "res_model": self._name,
+                    "partner_id": partner.id,
+                    "subtype_ids": [Command.set(subtypes.ids)],
+                }
+            )
+        ]
 
     def _recurring_period_name(self, occurrence_date):
         """The name of the period ``occurrence_date`` covers, in the customer's

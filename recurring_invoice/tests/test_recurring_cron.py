@@ -53,6 +53,41 @@ class TestRecurringCron(RecurringInvoiceCase):
         self.run_cron(oslo(2027, 1, 31, 9, 0))
         self.assertEqual(len(template.recurring_invoice_ids), 1)
 
+    def test_customer_follows_as_after_posting_by_hand(self):
+        """The job subscribes the customer when it creates the invoices; the
+        subtypes are those Odoo's _post gives an outside contact, or an
+        employee invoiced as a customer."""
+        employee = self.env.user.partner_id
+        self.assertFalse(employee.partner_share)
+        # a default subtype for employees only: the two kinds of follower differ
+        internal = self.env["mail.message.subtype"].create(
+            {
+                "name": "Staff only",
+                "res_model": "account.move",
+                "default": True,
+                "internal": True,
+            }
+        )
+        for partner in (self.partner_a, employee):
+            template = self.make_template(partner=partner)
+            self.run_cron(oslo(2027, 1, 31, 6, 15))
+            by_hand = self.make_draft(partner=partner)
+            by_hand.action_post()
+            followers = [
+                move.message_follower_ids.filtered(
+                    lambda f, p=partner: f.partner_id == p
+                )
+                for move in (template.recurring_invoice_ids, by_hand)
+            ]
+            self.assertEqual(len(followers[0]), 1, partner.name)
+            self.assertTrue(followers[0].subtype_ids, partner.name)
+            self.assertEqual(
+                followers[0].subtype_ids, followers[1].subtype_ids, partner.name
+            )
+            self.assertEqual(
+                internal in followers[0].subtype_ids, partner == employee, partner.name
+            )
+
     def test_one_year_of_daily_runs_for_each_period(self):
         expected = {
             "week": 53,  # 7 Jan 2027 .. 6 Jan 2028, every Thursday
