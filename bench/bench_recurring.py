@@ -581,8 +581,9 @@ class Bench:
                 if key != "floor_batch"
             ]
             say(
-                f"for reference, the batched floor (N={floor['n']}), the ceiling of "
-                f"any create()+_post() design, is {', '.join(ceilings)}"
+                f"for reference, the batched floor (N={floor['n']}), Odoo's create()+"
+                f"_post() with its per-invoice creation message and follower, "
+                f"is {', '.join(ceilings)}"
             )
         comparisons = self.comparisons()
         say()
