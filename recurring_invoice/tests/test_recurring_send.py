@@ -264,6 +264,14 @@ class TestRecurringSend(RecurringInvoiceCase):
             lambda n: n.res_partner_id == self.customer
         )
 
+    def made_invoice(self, **values):
+        """The invoice a template made at the 06:15 run of 31 January 2027, and
+        its e-mail waiting in the queue."""
+        template = self.make_template(partner=self.customer, **values)
+        self.run_cron(oslo(2027, 1, 31, 6, 15))
+        invoice = template.recurring_invoice_ids
+        return invoice, self.invoice_mail(invoice)
+
     def run_mail_queue(self, at, mail_server=None):
         """Odoo's "Mail: Email Queue Manager" at instant ``at``, with the mail
         server's ``connect`` and ``send_email`` replaced where given."""
@@ -298,12 +306,7 @@ class TestRecurringSend(RecurringInvoiceCase):
         self.assertTrue(new)
 
     def test_refused_then_rate_limited_mail_goes_later_once(self):
-        template = self.make_template(
-            partner=self.customer, invoice_user_id=self.accountant.id
-        )
-        self.run_cron(oslo(2027, 1, 31, 6, 15))
-        invoice = template.recurring_invoice_ids
-        mail = self.invoice_mail(invoice)
+        invoice, mail = self.made_invoice(invoice_user_id=self.accountant.id)
         start = oslo(2027, 1, 31, 6, 16)
         # the mail server refuses the connection
         self.run_mail_queue(start, {"connect": refused})
@@ -365,12 +368,7 @@ class TestRecurringSend(RecurringInvoiceCase):
         )
 
     def test_mail_never_delivered_is_reported(self):
-        template = self.make_template(
-            partner=self.customer, invoice_user_id=self.accountant.id
-        )
-        self.run_cron(oslo(2027, 1, 31, 6, 15))
-        invoice = template.recurring_invoice_ids
-        mail = self.invoice_mail(invoice)
+        invoice, mail = self.made_invoice(invoice_user_id=self.accountant.id)
         at = oslo(2027, 1, 31, 6, 16)
         for _attempt in range(5):
             self.run_mail_queue(at, {"send_email": rate_limited})
@@ -390,9 +388,7 @@ class TestRecurringSend(RecurringInvoiceCase):
         self.assertIn(invoice.name, summary.body_html)
 
     def test_invalid_address_is_not_retried(self):
-        template = self.make_template(partner=self.customer)
-        self.run_cron(oslo(2027, 1, 31, 6, 15))
-        invoice = template.recurring_invoice_ids
+        invoice, _mail = self.made_invoice()
         self.customer.email = "not an address"
         self.run_mail_queue(oslo(2027, 1, 31, 6, 16))
         self.assertFalse(
