@@ -15,7 +15,6 @@ last, ``10000 templates: made+posted in S s, Q queries/invoice, peak R MB``.
 """
 
 import argparse
-import configparser
 import json
 import os
 import re
@@ -31,12 +30,14 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from odoo_install import OdooMissing, error_lines, find_odoo  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SHELL_SCRIPT = Path(__file__).resolve().with_name("bench_shell.py")
 ADDON = "recurring_invoice"
 CONTRACT_PACKAGE = "odoo-addon-contract"
 CONTRACT_SPEC = "odoo-addon-contract>=18.0,<18.1"
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) ")
 STEP_TIMEOUT = 45 * 60
 
 TARGETS = {
@@ -68,29 +69,6 @@ class Clock:
 
 
 # --- Odoo -----------------------------------------------------------------------------
-def find_odoo():
-    odoo = shutil.which("odoo")
-    if not odoo:
-        raise BenchError("no 'odoo' command on PATH")
-    version = subprocess.run(
-        [odoo, "--version"], capture_output=True, text=True, check=False
-    ).stdout
-    if " 18.0" not in version:
-        raise BenchError(f"'odoo --version' says {version.strip()!r}, not 18.0")
-    rc = Path(os.environ.get("ODOO_RC", Path.home() / ".odoorc"))
-    if not rc.is_file():
-        raise BenchError(f"no Odoo configuration at {rc} (set ODOO_RC)")
-    return odoo, rc
-
-
-def addons_path(rc):
-    config = configparser.ConfigParser()
-    config.read(rc)
-    configured = config.get("options", "addons_path", fallback="")
-    paths = [path.strip() for path in configured.split(",") if path.strip()]
-    return ",".join([*paths, str(ROOT)])
-
-
 def odoo_python(odoo):
     """The Python interpreter of the ``odoo`` script (its shebang)."""
     with open(odoo, "rb") as script:
@@ -109,12 +87,12 @@ def free_port():
 
 
 class Odoo:
-    def __init__(self, command, rc, database, log_dir):
-        self.command = command
-        self.rc = rc
+    def __init__(self, install, database, log_dir):
+        self.command = install.command
+        self.rc = install.rc
         self.database = database
         self.log_dir = log_dir
-        self.addons = addons_path(rc)
+        self.addons = install.addons_path
         self.error_lines = []
         self.server = None
 
@@ -126,13 +104,7 @@ class Odoo:
 
     def _check_log(self, path):
         text = path.read_text(errors="replace")
-        bad = [
-            line
-            for line in text.splitlines()
-            if (match := LOG_LINE.match(line))
-            and match.group(1) in ("ERROR", "CRITICAL")
-        ]
-        self.error_lines += [f"{path.name}: {line}" for line in bad]
+        self.error_lines += [f"{path.name}: {line}" for line in error_lines(text)]
         return text
 
     def install(self, modules):
@@ -799,13 +771,13 @@ def main():
     args = parse_args()
     clock = Clock()
     try:
-        command, rc = find_odoo()
-    except BenchError as error:
+        install = find_odoo()
+    except OdooMissing as error:
         say(f"bench: {error}")
         return 2
     database = f"ri_bench_{uuid.uuid4().hex[:10]}"
     log_dir = Path(tempfile.mkdtemp(prefix=f"{database}_logs_"))
-    odoo = Odoo(command, rc, database, log_dir)
+    odoo = Odoo(install, database, log_dir)
     bench = Bench(args, odoo, clock)
 
     def on_signal(signum, _frame):
@@ -824,7 +796,7 @@ def main():
     )
     status = 1
     try:
-        run(bench, command)
+        run(bench, install.command)
         status = 0
     except BenchError as error:
         say(f"bench failed: {error}")

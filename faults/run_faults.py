@@ -65,7 +65,6 @@ Usage: ``python3 faults/run_faults.py [--keep-logs] [--real-pdf]
 
 import argparse
 import calendar
-import configparser
 import json
 import os
 import re
@@ -82,11 +81,13 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+from odoo_install import LOG_LINE, OdooMissing, find_odoo  # noqa: E402
+
 FAULTS = Path(__file__).resolve().parent
 ROOT = FAULTS.parent
 ADDON = "recurring_invoice"
 SEP = "\x1f"
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) ")
 TEMPLATE_FAILED = re.compile(r"Recurring template \d+ failed")
 MONTHS_PER_STEP = {"month": 1, "quarter": 3, "year": 12}
 PERIODS = ("week", "month", "quarter", "year")
@@ -210,31 +211,15 @@ class Odoo:
     connected the way that configuration says."""
 
     def __init__(self):
-        self.command = shutil.which("odoo")
-        if not self.command:
-            raise ScenarioError("no 'odoo' command on PATH")
-        self.rc = Path(os.environ.get("ODOO_RC", Path.home() / ".odoorc"))
-        if not self.rc.is_file():
-            raise ScenarioError(f"no Odoo configuration at {self.rc}")
-        config = configparser.ConfigParser(interpolation=None)
-        config.read(self.rc)
-        options = config["options"] if config.has_section("options") else {}
-        configured = options.get("addons_path", "")
-        paths = [p.strip() for p in configured.split(",") if p.strip()]
-        self.addons_path = ",".join([*paths, str(ROOT)])
-        self.data_dir = Path(
-            options.get("data_dir") or Path.home() / ".local/share/Odoo"
-        ).expanduser()
-        self.pg_env = dict(os.environ)
-        for option, variable in (
-            ("db_host", "PGHOST"),
-            ("db_port", "PGPORT"),
-            ("db_user", "PGUSER"),
-            ("db_password", "PGPASSWORD"),
-        ):
-            value = options.get(option, "")
-            if value and value != "False":
-                self.pg_env[variable] = value
+        try:
+            install = find_odoo()
+        except OdooMissing as error:
+            raise ScenarioError(str(error)) from None
+        self.command = install.command
+        self.rc = install.rc
+        self.addons_path = install.addons_path
+        self.data_dir = install.data_dir
+        self.pg_env = install.pg_env()
         self.procs = []
 
     def options(self, db):

@@ -8,22 +8,20 @@ is skipped and the reason is printed. The last line counts both suites:
 ``N passed, N failed``.
 """
 
-import configparser
-import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 import uuid
 from pathlib import Path
 
+from odoo_install import OdooMissing, error_lines, find_odoo
+
 ROOT = Path(__file__).resolve().parent.parent
 ADDON = "recurring_invoice"
 VENV_BIN = Path(sys.executable).parent
 LOG_DIR = ROOT / ".odoo-test-logs"
 
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) ")
 ODOO_RESULT = re.compile(
     r"(\d+) failed, (\d+) error\(s\) of (\d+) tests when loading database"
 )
@@ -98,46 +96,14 @@ def build_wheel():
         return True
 
 
-def find_odoo():
-    """(odoo command, config path, reason it is missing)."""
-    odoo = shutil.which("odoo")
-    if not odoo:
-        return None, None, "no 'odoo' command on PATH"
-    version = subprocess.run(
-        [odoo, "--version"], capture_output=True, text=True, check=False
-    ).stdout
-    if " 18.0" not in version:
-        return None, None, f"'odoo --version' says {version.strip()!r}, not 18.0"
-    rc = Path(os.environ.get("ODOO_RC", Path.home() / ".odoorc"))
-    if not rc.is_file():
-        return None, None, f"no Odoo configuration at {rc} (set ODOO_RC)"
-    return odoo, rc, None
-
-
-def addons_path(rc):
-    config = configparser.ConfigParser()
-    config.read(rc)
-    configured = config.get("options", "addons_path", fallback="")
-    paths = [path.strip() for path in configured.split(",") if path.strip()]
-    return ",".join([*paths, str(ROOT)])
-
-
-def odoo_bad_lines(log_text):
-    """Lines of Odoo's log at level ERROR or CRITICAL."""
-    return [
-        line
-        for line in log_text.splitlines()
-        if (match := LOG_LINE.match(line)) and match.group(1) in ("ERROR", "CRITICAL")
-    ]
-
-
-def odoo_suite(odoo, rc):
+def odoo_suite(install):
     """Install with tests, then uninstall, in a throw-away database.
 
     Returns (passed, failed, skipped)."""
     database = f"ri_test_{uuid.uuid4().hex[:10]}"
     LOG_DIR.mkdir(exist_ok=True)
-    options = ["-c", rc, "-d", database, "--addons-path", addons_path(rc)]
+    options = ["-c", install.rc, "-d", database, "--addons-path", install.addons_path]
+    odoo = install.command
     passed = failed = skipped = 0
     try:
         install = run(
@@ -163,7 +129,7 @@ def odoo_suite(odoo, rc):
         log = install.stdout
         (LOG_DIR / "install.log").write_text(log)
         result = ODOO_RESULT.search(log)
-        bad = odoo_bad_lines(log)
+        bad = error_lines(log)
         skips = [
             match.group(1) for match in map(ODOO_SKIP.search, log.splitlines()) if match
         ]
@@ -200,7 +166,7 @@ def odoo_suite(odoo, rc):
             text=True,
         )
         (LOG_DIR / "uninstall.log").write_text(uninstall.stdout)
-        if "UNINSTALL-STATE uninstalled" in uninstall.stdout and not odoo_bad_lines(
+        if "UNINSTALL-STATE uninstalled" in uninstall.stdout and not error_lines(
             uninstall.stdout
         ):
             say("Odoo suite: uninstall ... ok")
@@ -227,12 +193,15 @@ def main():
     failed += f
     skipped += s
 
-    odoo, rc, missing = find_odoo()
+    try:
+        install, missing = find_odoo(), None
+    except OdooMissing as error:
+        install, missing = None, error
     if not build_wheel():
         say("wheel: build FAILED")
         failed += 1
-    if odoo:
-        p, f, s = odoo_suite(odoo, rc)
+    if install:
+        p, f, s = odoo_suite(install)
         passed += p
         failed += f
         skipped += s

@@ -7,8 +7,9 @@ that marks the invoice sent) and each daily summary; Odoo's "Mail: Email Queue
 Manager" delivers them. Odoo does not retry an e-mail the mail server refused,
 timed out or rate-limited: it marks it "Delivery Failed" for good. For the
 job's e-mails, such a failure puts the e-mail back in the queue, later each
-time, a few times; only then is it left failed, and its invoice marked "Could
-not be sent" and reported in the next daily summary. An e-mail that reached
+time, a few times; only then is it left failed, and, when it was the e-mail to
+the customer (not an employee's copy), its invoice marked "Could not be sent"
+and reported in the next daily summary. An e-mail that reached
 one of its recipients is never sent again.
 """
 
@@ -103,6 +104,12 @@ class MailMail(models.Model):
             )
         return res
 
+    def _recurring_carries_invoice_to_customer(self, invoice):
+        """Whether this e-mail is the one to the invoice's customer, rather
+        than the copy Odoo sends to an employee following the invoice (unknown
+        when it is gone: counted as the customer's)."""
+        return not self or invoice.partner_id in self.recipient_ids
+
     def _recurring_delivery_failed(
         self, invoice, attempts, reason, failure_type, retry
     ):
@@ -124,7 +131,7 @@ class MailMail(models.Model):
                         "failure_type": failure_type or "unknown",
                     }
                 )
-            if invoice:
+            if invoice and mail._recurring_carries_invoice_to_customer(invoice):
                 invoice.sudo()._recurring_record_delivery_failure(reason)
             return
         retry_at = fields.Datetime.now() + FIRST_RETRY_DELAY * 3 ** (attempts - 1)

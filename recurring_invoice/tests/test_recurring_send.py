@@ -387,6 +387,42 @@ class TestRecurringSend(RecurringInvoiceCase):
         self.assertIn("Could not be sent", summary.body_html)
         self.assertIn(invoice.name, summary.body_html)
 
+    def test_copy_to_a_follower_never_delivered_leaves_the_invoice_sent(self):
+        """An employee following the invoice gets their own copy of its e-mail;
+        when only that copy never goes, the customer has the invoice: it stays
+        sent and is not reported."""
+        self.env["ir.config_parameter"].set_param(
+            "recurring_invoice.send_batch_size", 0
+        )
+        template = self.make_template(partner=self.customer)
+        self.run_cron(oslo(2027, 1, 31, 6, 15))  # made, not sent yet
+        invoice = template.recurring_invoice_ids
+        invoice.message_subscribe(self.accountant.partner_id.ids)
+        self.env["ir.config_parameter"].set_param(
+            "recurring_invoice.send_batch_size", 10
+        )
+        self.run_cron(oslo(2027, 1, 31, 6, 16))
+        mails = self.invoice_mail(invoice)
+        copy = mails.filtered(lambda m: self.accountant.partner_id in m.recipient_ids)
+        to_customer = mails - copy
+        self.assertEqual(len(copy), 1)
+        self.assertEqual(self.customer, to_customer.recipient_ids)
+
+        def only_the_copy_fails(message, *args, **kwargs):
+            if self.accountant.email in message["To"]:
+                rate_limited()
+            return "<id@example.com>"
+
+        at = oslo(2027, 1, 31, 6, 17)
+        for _attempt in range(5):
+            self.run_mail_queue(at, {"send_email": only_the_copy_fails})
+            at = max(at, copy.scheduled_date or at)
+        self.assertEqual(copy.state, "exception")
+        self.assertFalse(to_customer.exists())  # delivered (and auto-deleted)
+        self.assertEqual(invoice.recurring_send_state, "sent")
+        self.assertFalse(invoice.recurring_last_error)
+        self.assertFalse(invoice.recurring_to_report)
+
     def test_invalid_address_is_not_retried(self):
         invoice, _mail = self.made_invoice()
         self.customer.email = "not an address"
