@@ -13,6 +13,7 @@ the ORM.
 
 import logging
 from datetime import timedelta
+from textwrap import shorten
 
 import psycopg2.errors
 from markupsafe import Markup
@@ -245,6 +246,22 @@ class AccountMove(models.Model):
             "recurring_invoice.recurring_template_panel",
             self._recurring_panel_values(),
         )
+
+    @api.depends("recurring_state")
+    def _compute_display_name(self):
+        return super()._compute_display_name()
+
+    def _get_move_display_name(self, show_ref=False):
+        # A template is never posted: called a recurring template (with its
+        # customer) rather than one more "Draft Invoice", in links and lists.
+        if not self.recurring_state or self.env.context.get("name_as_amount_total"):
+            return super()._get_move_display_name(show_ref=show_ref)
+        name = self.env._(
+            "Recurring template: %(customer)s", customer=self.partner_id.name or "-"
+        )
+        if show_ref and self.ref:
+            name = f"{name} ({shorten(self.ref, width=50)})"
+        return name
 
     @api.depends("recurring_state")
     def _compute_hide_post_button(self):
@@ -648,7 +665,7 @@ class AccountMove(models.Model):
         invoices._message_log_batch(
             bodies={
                 invoice.id: self.env._(
-                    "Invoice created from the recurring invoice %(template)s.",
+                    "Invoice created from %(template)s.",
                     template=invoice.recurring_template_id._get_html_link(),
                 )
                 for invoice in invoices

@@ -38,9 +38,10 @@ class TestRecurringCron(RecurringInvoiceCase):
         # its chatter says where it comes from (one note instead of Odoo's
         # "Invoice Created"), and the customer follows it as after any posting
         created = invoice.message_ids.filtered(
-            lambda m: "recurring invoice" in (m.body or "")
+            lambda m: "Invoice created from" in (m.body or "")
         )
         self.assertEqual(len(created), 1)
+        self.assertIn("Recurring template: ", created.body)
         self.assertIn(f'data-oe-id="{template.id}"', created.body)
         self.assertEqual(created.subtype_id, self.env.ref("mail.mt_note"))
         self.assertFalse(

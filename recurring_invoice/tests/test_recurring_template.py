@@ -92,6 +92,27 @@ class TestRecurringTemplate(RecurringInvoiceCase):
                 draft._recurring_setup("month", date(2026, 11, 26))
         self.assertFalse(draft.recurring_state)
 
+    def test_template_is_named_as_a_template(self):
+        """Not one more "Draft Invoice": links, lists and breadcrumbs say it is
+        a recurring template, and whose."""
+        draft = self.make_draft(ref="Husleie")
+        self.assertIn("Draft Invoice", draft.display_name)
+        template = self.make_template(ref="Husleie")
+        self.assertEqual(
+            template.display_name,
+            f"Recurring template: {self.partner_a.name} (Husleie)",
+        )
+        self.env["res.lang"]._activate_lang("nb_NO")
+        self.env["ir.module.module"]._load_module_terms(
+            ["recurring_invoice"], ["nb_NO"], overwrite=True
+        )
+        self.assertEqual(
+            template.with_context(lang="nb_NO").display_name,
+            f"Gjentagende fakturamal: {self.partner_a.name} (Husleie)",
+        )
+        template.action_recurring_stop()
+        self.assertTrue(template.display_name.startswith("Recurring template"))
+
     def test_end_before_start_is_refused(self):
         draft = self.make_draft()
         with freeze_time(oslo(2026, 11, 26, 10, 0)):
