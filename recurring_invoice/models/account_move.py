@@ -713,10 +713,24 @@ class AccountMove(models.Model):
         )
 
     def _recurring_responsible_user(self):
-        """Who is told about this template's invoices: its salesperson, else
-        the user who made it recurring."""
+        """Who is told about this template's invoices, and signs their
+        e-mails: its salesperson, else the user who made it recurring, else,
+        when both have left or have no e-mail address, a billing administrator
+        of its company (none: nobody can be told)."""
         template = self.recurring_template_id or self
-        return template.invoice_user_id or template.recurring_user_id
+        for user in (template.invoice_user_id, template.recurring_user_id):
+            if user.active and user.email:
+                return user
+        return self.env["res.users"].search(
+            [
+                ("groups_id", "in", self.env.ref("account.group_account_manager").id),
+                ("company_ids", "in", template.company_id.id),
+                ("email", "!=", False),
+                ("share", "=", False),
+            ],
+            order="id",
+            limit=1,
+        )
 
     def _recurring_send(self):
         """Send one invoice made by the scheduler with Odoo's own sending: the
@@ -874,10 +888,11 @@ class AccountMove(models.Model):
             user = invoice._recurring_responsible_user()
             by_user[user] = by_user.get(user, self.browse()) | invoice
         for user, user_invoices in by_user.items():
-            if not user.email:
+            if not user:
                 _logger.warning(
-                    "Recurring invoices: no summary for user %s, who has no e-mail",
-                    user.id,
+                    "Recurring invoices: nobody to send the summary of invoices %s "
+                    "to (no active user with an e-mail address)",
+                    user_invoices.ids,
                 )
                 continue
             mail_template.with_context(

@@ -158,6 +158,53 @@ class TestRecurringSend(RecurringInvoiceCase):
         self.run_cron(oslo(2027, 2, 1, 6, 15))
         self.assertEqual(self.summaries(), summaries)
 
+    def test_summary_finds_someone_when_the_salesperson_has_left(self):
+        """An archived salesperson is not told: the user who made the template
+        recurring is; when they have left too (or have no e-mail address), the
+        company's billing administrators are."""
+        gone = new_test_user(
+            self.env,
+            "per",
+            name="Per Sluttet",
+            email="per@example.com",
+            groups="account.group_account_invoice",
+        )
+        template = self.make_template(partner=self.customer, invoice_user_id=gone.id)
+        template.recurring_user_id = self.accountant
+        new_test_user(
+            self.env,
+            "anne",
+            name="Anne Sjef",
+            email="anne@example.com",
+            groups="account.group_account_manager",
+            company_id=template.company_id.id,
+            company_ids=[Command.set(template.company_id.ids)],
+        )
+        gone.active = False
+
+        def billing_administrator(partner):
+            user = partner.user_ids
+            self.assertEqual(len(user), 1)
+            self.assertTrue(user.active and user.email)
+            self.assertTrue(user.has_group("account.group_account_manager"))
+            self.assertIn(template.company_id, user.company_ids)
+            self.assertNotIn(user, gone | self.accountant)
+            return True
+
+        def told(day):
+            before = self.summaries()
+            self.run_cron(oslo(2027, day.month, day.day, 6, 15))
+            summary = self.summaries() - before
+            self.assertEqual(len(summary), 1)
+            return summary.recipient_ids
+
+        self.assertEqual(told(date(2027, 1, 31)), self.accountant.partner_id)
+        self.accountant.email = False
+        self.assertTrue(billing_administrator(told(date(2027, 2, 28))))
+        self.accountant.email = "kari@example.com"
+        self.accountant.active = False
+        self.assertTrue(billing_administrator(told(date(2027, 3, 31))))
+
     def test_summary_in_norwegian(self):
         self.env["res.lang"]._activate_lang("nb_NO")
         self.env["ir.module.module"]._load_module_terms(
