@@ -25,7 +25,7 @@ registry.category("web_tour.tours").add("recurring_invoice_tour", {
         },
         {
             content: "The invoice is now a recurring template",
-            trigger: ".o_form_view .o_recurring_template_badge:contains('Recurring template')",
+            trigger: ".o_form_view .oe_title h1 .o_recurring_template_title:contains('Recurring template')",
         },
         {
             content: "Its panel lists the upcoming invoices",
