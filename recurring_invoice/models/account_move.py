@@ -280,6 +280,16 @@ class AccountMove(models.Model):
             )
         return super()._post(soft=soft)
 
+    def button_cancel(self):
+        if self.filtered("recurring_state"):
+            raise UserError(
+                _(
+                    "A recurring template is not cancelled: use Stop to end it. "
+                    "The invoices it made stay as they are."
+                )
+            )
+        return super().button_cancel()
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_recurring_history(self):
         if self.filtered(lambda m: m.recurring_state and m.recurring_invoice_ids):

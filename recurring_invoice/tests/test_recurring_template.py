@@ -166,6 +166,18 @@ class TestRecurringTemplate(RecurringInvoiceCase):
             template.action_post()
         self.assertEqual(template.state, "draft")
 
+    def test_template_is_stopped_not_cancelled(self):
+        """Cancelling a template would leave it making invoices: refused, with
+        the way to stop it; ordinary drafts are still cancelled."""
+        template = self.make_template()
+        with self.assertRaisesRegex(UserError, "Stop"):
+            template.button_cancel()
+        self.assertEqual(template.state, "draft")
+        self.assertEqual(template.recurring_state, "active")
+        draft = self.make_draft()
+        draft.button_cancel()
+        self.assertEqual(draft.state, "cancel")
+
     def test_template_not_in_invoices_list_nor_report(self):
         template = self.make_template()
         invoice = self.init_invoice("out_invoice", products=self.product_a)

@@ -28,6 +28,12 @@ registry.category("web_tour.tours").add("recurring_invoice_tour", {
             trigger: ".o_form_view .oe_title h1 .o_recurring_template_title:contains('Recurring template')",
         },
         {
+            content: "It is stopped, never posted nor cancelled: no status bar, no Cancel",
+            trigger:
+                ".o_form_statusbar:has(button[name='action_recurring_stop'])" +
+                ":not(:has(.o_statusbar_status)):not(:has(button[name='button_cancel']))",
+        },
+        {
             content: "Its panel lists the upcoming invoices",
             trigger: ".o_recurring_panel .o_recurring_upcoming li:nth-child(5)",
         },
