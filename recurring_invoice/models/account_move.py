@@ -894,8 +894,17 @@ class AccountMove(models.Model):
             "recurring_invoice.mail_template_recurring_summary"
         )
         by_user = {}
+        responsible = {}  # one look-up per salesperson, setup user and company
         for invoice in invoices:
-            user = invoice._recurring_responsible_user()
+            template = invoice.recurring_template_id or invoice
+            key = (
+                template.invoice_user_id,
+                template.recurring_user_id,
+                template.company_id,
+            )
+            if key not in responsible:
+                responsible[key] = invoice._recurring_responsible_user()
+            user = responsible[key]
             by_user[user] = by_user.get(user, self.browse()) | invoice
         for user, user_invoices in by_user.items():
             if not user:

@@ -205,6 +205,51 @@ class TestRecurringSend(RecurringInvoiceCase):
         self.accountant.active = False
         self.assertTrue(billing_administrator(told(date(2027, 3, 31))))
 
+    def test_summary_looks_up_a_replacement_once(self):
+        """The replacement for a salesperson who has left is looked up once per
+        salesperson, not once per invoice: the summary costs the same queries
+        for 2 invoices as for 6."""
+        gone = new_test_user(
+            self.env,
+            "per",
+            name="Per Sluttet",
+            email="per@example.com",
+            groups="account.group_account_invoice",
+        )
+        costs = []
+        rounds = (
+            (1, date(2027, 1, 31)),
+            (2, date(2027, 2, 28)),
+            (6, date(2027, 3, 31)),
+        )
+        for count, day in rounds:  # the first warms Odoo's caches
+            templates = self.Move.browse()
+            for n in range(count):
+                templates |= self.make_template(
+                    partner=self.customer,
+                    invoice_user_id=gone.id,
+                    price=100.0 + n,
+                    start=day,
+                )
+            templates.recurring_user_id = gone
+            gone.active = False
+            self.env["ir.config_parameter"].set_param(
+                "recurring_invoice.send_batch_size", 0
+            )
+            self.run_cron(oslo(day.year, day.month, day.day, 6, 15))
+            templates.recurring_invoice_ids._recurring_write(
+                {"recurring_send_state": "sent", "recurring_to_report": True}
+            )
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            with freeze_time(oslo(day.year, day.month, day.day, 6, 20)):
+                self.Move._recurring_send_summaries(
+                    oslo(day.year, day.month, day.day, 6, 20)
+                )
+            costs.append(self.env.cr.sql_log_count - before)
+            gone.active = True
+        self.assertEqual(costs[1], costs[2])
+
     def test_summary_in_norwegian(self):
         self.env["res.lang"]._activate_lang("nb_NO")
         self.env["ir.module.module"]._load_module_terms(
