@@ -86,6 +86,12 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def keep_best(results, key, result):
+    """Keep in ``results[key]`` the faster of ``result`` and the round before."""
+    if key not in results or rate(result) > rate(results[key]):
+        results[key] = result
+
+
 class Odoo:
     def __init__(self, install, database, log_dir):
         self.command = install.command
@@ -370,8 +376,7 @@ class Bench:
 
     def measure_ours(self, n, round_no=1):
         result = self.run_ours(n, f"ours-{n}-r{round_no}")
-        if n not in self.ours or rate(result) > rate(self.ours[n]):
-            self.ours[n] = result
+        keep_best(self.ours, n, result)
         log = result["log"]
         self.log(
             f"ours N={n} (round {round_no}): {rate(result):.1f} invoices/s, "
@@ -396,9 +401,7 @@ class Bench:
             raise BenchError(f"{title}: unexpected totals {result['totals']}")
         result["n"] = n
         result["title"] = title
-        best = self.alternatives.get(key)
-        if best is None or rate(result) > rate(best):
-            self.alternatives[key] = result
+        keep_best(self.alternatives, key, result)
         detail = ""
         if key == "contract":
             detail = (

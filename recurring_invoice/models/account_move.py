@@ -724,23 +724,41 @@ class AccountMove(models.Model):
 
     def _recurring_responsible_user(self):
         """Who is told about this template's invoices, and signs their
-        e-mails: its salesperson, else the user who made it recurring, else,
-        when both have left or have no e-mail address, a billing administrator
-        of its company (none: nobody can be told)."""
-        template = self.recurring_template_id or self
-        for user in (template.invoice_user_id, template.recurring_user_id):
-            if user.active and user.email:
-                return user
-        return self.env["res.users"].search(
-            [
-                ("groups_id", "in", self.env.ref("account.group_account_manager").id),
-                ("company_ids", "in", template.company_id.id),
-                ("email", "!=", False),
-                ("share", "=", False),
-            ],
-            order="id",
-            limit=1,
-        )
+        e-mails (see _recurring_responsible_users)."""
+        self.ensure_one()
+        return self._recurring_responsible_users()[self]
+
+    def _recurring_responsible_users(self):
+        """{record: user told about its invoices}: the template's salesperson,
+        else the user who made it recurring, else, when both have left or have
+        no e-mail address, a billing administrator of its company, looked up
+        once per company (an empty user: nobody can be told)."""
+        administrators = {}
+        users = {}
+        for record in self:
+            template = record.recurring_template_id or record
+            candidates = template.invoice_user_id | template.recurring_user_id
+            user = candidates.filtered(lambda u: u.active and u.email)[:1]
+            if not user:
+                company = template.company_id
+                if company not in administrators:
+                    administrators[company] = self.env["res.users"].search(
+                        [
+                            (
+                                "groups_id",
+                                "in",
+                                self.env.ref("account.group_account_manager").id,
+                            ),
+                            ("company_ids", "in", company.id),
+                            ("email", "!=", False),
+                            ("share", "=", False),
+                        ],
+                        order="id",
+                        limit=1,
+                    )
+                user = administrators[company]
+            users[record] = user
+        return users
 
     def _recurring_send(self):
         """Send one invoice made by the scheduler with Odoo's own sending: the
@@ -894,17 +912,7 @@ class AccountMove(models.Model):
             "recurring_invoice.mail_template_recurring_summary"
         )
         by_user = {}
-        responsible = {}  # one look-up per salesperson, setup user and company
-        for invoice in invoices:
-            template = invoice.recurring_template_id or invoice
-            key = (
-                template.invoice_user_id,
-                template.recurring_user_id,
-                template.company_id,
-            )
-            if key not in responsible:
-                responsible[key] = invoice._recurring_responsible_user()
-            user = responsible[key]
+        for invoice, user in invoices._recurring_responsible_users().items():
             by_user[user] = by_user.get(user, self.browse()) | invoice
         for user, user_invoices in by_user.items():
             if not user:

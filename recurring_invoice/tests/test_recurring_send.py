@@ -158,17 +158,21 @@ class TestRecurringSend(RecurringInvoiceCase):
         self.run_cron(oslo(2027, 2, 1, 6, 15))
         self.assertEqual(self.summaries(), summaries)
 
-    def test_summary_finds_someone_when_the_salesperson_has_left(self):
-        """An archived salesperson is not told: the user who made the template
-        recurring is; when they have left too (or have no e-mail address), the
-        company's billing administrators are."""
-        gone = new_test_user(
+    def salesperson_who_leaves(self):
+        """A billing user, archived by the test when they have left."""
+        return new_test_user(
             self.env,
             "per",
             name="Per Sluttet",
             email="per@example.com",
             groups="account.group_account_invoice",
         )
+
+    def test_summary_finds_someone_when_the_salesperson_has_left(self):
+        """An archived salesperson is not told: the user who made the template
+        recurring is; when they have left too (or have no e-mail address), the
+        company's billing administrators are."""
+        gone = self.salesperson_who_leaves()
         template = self.make_template(partner=self.customer, invoice_user_id=gone.id)
         template.recurring_user_id = self.accountant
         new_test_user(
@@ -209,13 +213,7 @@ class TestRecurringSend(RecurringInvoiceCase):
         """The replacement for a salesperson who has left is looked up once per
         salesperson, not once per invoice: the summary costs the same queries
         for 2 invoices as for 6."""
-        gone = new_test_user(
-            self.env,
-            "per",
-            name="Per Sluttet",
-            email="per@example.com",
-            groups="account.group_account_invoice",
-        )
+        gone = self.salesperson_who_leaves()
         costs = []
         rounds = (
             (1, date(2027, 1, 31)),
@@ -241,12 +239,20 @@ class TestRecurringSend(RecurringInvoiceCase):
                 {"recurring_send_state": "sent", "recurring_to_report": True}
             )
             self.env.invalidate_all()
+            summaries = self.summaries()
             before = self.env.cr.sql_log_count
             with freeze_time(oslo(day.year, day.month, day.day, 6, 20)):
-                self.Move._recurring_send_summaries(
+                told = self.Move._recurring_send_summaries(
                     oslo(day.year, day.month, day.day, 6, 20)
                 )
             costs.append(self.env.cr.sql_log_count - before)
+            # one summary, to a replacement (not skipped for want of one)
+            self.assertEqual(told, 1)
+            summary = self.summaries() - summaries
+            self.assertEqual(len(summary), 1)
+            self.assertNotIn(gone.partner_id, summary.recipient_ids)
+            for invoice in templates.recurring_invoice_ids:
+                self.assertIn(invoice.name, summary.body_html)
             gone.active = True
         self.assertEqual(costs[1], costs[2])
 
