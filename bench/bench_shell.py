@@ -800,7 +800,7 @@ def step_send(env):
     states = {}
     for mail in new_mails:
         states[mail.state] = states.get(mail.state, 0) + 1
-    errors = invoices.filtered("recurring_last_error").mapped("recurring_last_error")
+    errors = invoices.filtered("recurring_send_error").mapped("recurring_send_error")
     set_param(env, "recurring_invoice.send_batch_size", "0")
     env.cr.commit()
     return {

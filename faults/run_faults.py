@@ -503,7 +503,7 @@ def check_database(odoo, db, horizon):
         db,
         "SELECT id, recurring_period, recurring_start_date, recurring_end_date, "
         "recurring_next_date, recurring_state, state, "
-        "recurring_last_error IS NOT NULL, journal_id "
+        "recurring_make_error IS NOT NULL, journal_id "
         "FROM account_move WHERE recurring_state IS NOT NULL ORDER BY id",
     )
     invoices = odoo.sql(
@@ -648,7 +648,7 @@ def check_sending(odoo, db):
         db,
         """
         SELECT i.id, i.recurring_send_state, i.recurring_send_attempts,
-               i.recurring_to_report, i.is_move_sent,
+               i.recurring_send_to_report, i.is_move_sent,
                (SELECT count(*) FROM mail_message m
                  WHERE m.model = 'account.move' AND m.res_id = i.id
                    AND m.message_type = 'comment'
@@ -982,7 +982,9 @@ class Suite:
             raise ScenarioError("no _recurring_send_summaries to hold the workers at")
         to_report = int(
             self.odoo.sql(
-                db, "SELECT count(*) FROM account_move WHERE recurring_to_report"
+                db,
+                "SELECT count(*) FROM account_move "
+                "WHERE recurring_send_to_report OR recurring_make_to_report",
             )[0][0]
         )
         barrier = self.workdir / f"{name}.barrier"

@@ -16,7 +16,6 @@ DATA_DIRS = ("data", "demo", "security", "views", "wizard", "report")
 
 def test_manifest_keys():
     assert re.fullmatch(r"18\.0\.\d+\.\d+\.\d+", MANIFEST["version"])
-    assert MANIFEST["version"] == "18.0.1.0.0"
     assert MANIFEST["license"] == "LGPL-3"
     assert MANIFEST["author"]
     assert MANIFEST["website"].startswith("https://")
@@ -26,6 +25,31 @@ def test_manifest_keys():
     assert "description" not in MANIFEST
     assert isinstance(MANIFEST["data"], list)
     assert isinstance(MANIFEST["demo"], list)
+
+
+def _version(text):
+    return tuple(map(int, text.split(".")))
+
+
+def test_migrations_lead_up_to_the_manifest_version():
+    """Each migration folder names a version of the add-on, no later than the
+    manifest's, and holds a script Odoo runs (pre-, post- or end-migration)."""
+    folders = sorted((ADDON / "migrations").iterdir())
+    assert folders
+    for folder in folders:
+        assert re.fullmatch(r"18\.0\.\d+\.\d+\.\d+", folder.name)
+        assert _version(folder.name) <= _version(MANIFEST["version"])
+        scripts = {path.name for path in folder.glob("*-migration.py")}
+        assert scripts and scripts <= {
+            "pre-migration.py",
+            "post-migration.py",
+            "end-migration.py",
+        }
+        for script in scripts:
+            tree = ast.parse((folder / script).read_text())
+            assert "migrate" in {
+                node.name for node in tree.body if isinstance(node, ast.FunctionDef)
+            }
 
 
 @pytest.mark.parametrize(

@@ -46,11 +46,6 @@ class ResCompany(models.Model):
         minutes = round(self.recurring_invoice_send_time * 60)
         return time(minutes // 60 % 24, minutes % 60)
 
-    def _recurring_today(self, now):
-        """The date at instant ``now`` in the company's recurring timezone."""
-        self.ensure_one()
-        return recurrence.local_today(self.recurring_invoice_tz, now)
-
     def _recurring_next_send_moment(self, now):
         """The company's first send moment after ``now``, as a naive UTC
         datetime (as Odoo stores them)."""

@@ -176,7 +176,7 @@ class TestRecurringCron(RecurringInvoiceCase):
         self.assertFalse(bad.recurring_invoice_ids)
         self.assertEqual(bad.recurring_state, "active")
         self.assertEqual(bad.recurring_next_date, date(2027, 1, 31))
-        self.assertIn("is deprecated", bad.recurring_last_error)
+        self.assertIn("is deprecated", bad.recurring_make_error)
         self.assertIn("is deprecated", bad.message_ids[0].body)
         summary = self.env["mail.mail"].search([("model", "=", "res.users")])
         self.assertEqual(len(summary), 1)
@@ -192,7 +192,7 @@ class TestRecurringCron(RecurringInvoiceCase):
         account.deprecated = False
         self.run_cron(oslo(2027, 2, 1, 6, 15))
         self.assertEqual(bad.recurring_invoice_ids.invoice_date, date(2027, 1, 31))
-        self.assertFalse(bad.recurring_last_error)
+        self.assertFalse(bad.recurring_make_error)
         self.assertEqual(bad.recurring_next_date, date(2027, 2, 28))
 
     def test_paused_template_makes_nothing(self):

@@ -21,7 +21,7 @@ class TestRecurringSafety(RecurringInvoiceCase):
         self.assertFalse(template.recurring_invoice_ids)
         self.assertEqual(template.recurring_state, "active")
         self.assertEqual(template.recurring_next_date, day)
-        self.assertIn(reason, template.recurring_last_error)
+        self.assertIn(reason, template.recurring_make_error)
         self.assertIn(reason, template.message_ids[0].body)
         self.assertEqual(template.state, "draft")
         self.assertTrue(template.invoice_line_ids)

@@ -79,7 +79,7 @@ class TestRecurringSend(RecurringInvoiceCase):
         invoice = template.recurring_invoice_ids
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.recurring_send_state, "to_send")
-        self.assertIn("no e-mail address", invoice.recurring_last_error)
+        self.assertIn("no e-mail address", invoice.recurring_send_error)
         self.assertIn("no e-mail address", invoice.message_ids[0].body)
         # tried again on the next days, then left to the user
         with mute_logger(LOGGER):
@@ -236,7 +236,7 @@ class TestRecurringSend(RecurringInvoiceCase):
             )
             self.run_cron(oslo(day.year, day.month, day.day, 6, 15))
             templates.recurring_invoice_ids._recurring_write(
-                {"recurring_send_state": "sent", "recurring_to_report": True}
+                {"recurring_send_state": "sent", "recurring_send_to_report": True}
             )
             self.env.invalidate_all()
             summaries = self.summaries()
@@ -435,7 +435,7 @@ class TestRecurringSend(RecurringInvoiceCase):
         self.assertEqual(self.notification(invoice).notification_status, "sent")
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.recurring_send_state, "sent")
-        self.assertFalse(invoice.recurring_to_report)
+        self.assertFalse(invoice.recurring_send_to_report)
 
     def test_server_closing_the_connection_strands_no_mail(self):
         """A "421 try again later" closes the session: Odoo's queue stops and
@@ -475,7 +475,7 @@ class TestRecurringSend(RecurringInvoiceCase):
         self.assertEqual(mail.recurring_delivery_attempts, 5)
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.recurring_send_state, "failed")
-        self.assertIn("421", invoice.recurring_last_error)
+        self.assertIn("421", invoice.recurring_send_error)
         self.assertIn("could not be delivered", invoice.message_ids[0].body)
         # listed in the next day's summary as not sent
         before = self.summaries()
@@ -518,8 +518,8 @@ class TestRecurringSend(RecurringInvoiceCase):
         self.assertEqual(copy.state, "exception")
         self.assertFalse(to_customer.exists())  # delivered (and auto-deleted)
         self.assertEqual(invoice.recurring_send_state, "sent")
-        self.assertFalse(invoice.recurring_last_error)
-        self.assertFalse(invoice.recurring_to_report)
+        self.assertFalse(invoice.recurring_send_error)
+        self.assertFalse(invoice.recurring_send_to_report)
 
     def test_invalid_address_is_not_retried(self):
         invoice, _mail = self.made_invoice()

@@ -1,12 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from datetime import timedelta
-
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.tools import format_date, format_time
 
-from ..models.account_move import PERIOD_SELECTION
+from ..models.account_move_recurring_schedule import PERIOD_SELECTION
 from ..tools import recurrence
 
 PREVIEW_COUNT = 5
@@ -45,7 +43,9 @@ class RecurringInvoiceWizard(models.TransientModel):
     def _default_start_date(self):
         move = self.env["account.move"].browse(self.env.context.get("default_move_id"))
         company = move.company_id or self.env.company
-        return company._recurring_today(fields.Datetime.now()) + timedelta(days=1)
+        return recurrence.earliest_start(
+            company.recurring_invoice_tz, now=fields.Datetime.now()
+        )
 
     @api.depends("period", "start_date", "end_date", "company_id")
     def _compute_preview(self):

@@ -1,0 +1,313 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The 06:15 job: make and post the due invoices of recurring templates.
+
+Read from the top: the scheduled action's entry point locks a batch of due
+templates, makes and posts their invoices (all together, or one template at a
+time when that fails), hands the invoices over to sending
+(``account_move_recurring_send.py``), and, once nothing is left, sends the
+daily summaries and plans its next run at each company's send moment. A
+template whose invoice could not be made keeps its next date and is tried again
+at the next day's run; the fields below are that bookkeeping.
+"""
+
+import logging
+
+import psycopg2.errors
+from markupsafe import Markup
+
+from odoo import _, api, fields, models, modules
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, format_date
+
+_logger = logging.getLogger(__name__)
+
+#: Templates per call of the scheduled action (one transaction), unless the
+#: system parameter ``recurring_invoice.batch_size`` says otherwise: 100 made
+#: 23 % more invoices per second than 50 in the benchmark, at the same memory.
+DEFAULT_BATCH_SIZE = 100
+
+
+def _error_text(error):
+    """The message of an error, as a user reads it."""
+    if isinstance(error, UserError | ValidationError) and error.args:
+        return error.args[0]
+    return str(error) or error.__class__.__name__
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    # --- a template the job could not make an invoice of ----------------------
+    recurring_make_retry_after = fields.Datetime(
+        string="Make Again After",
+        copy=False,
+        readonly=True,
+        help="The template's invoice could not be made: not tried again before "
+        "this moment (the next run).",
+    )
+    recurring_make_error = fields.Text(
+        string="Last Recurrence Error",
+        copy=False,
+        readonly=True,
+        help="Why the template's last invoice could not be made.",
+    )
+    recurring_make_to_report = fields.Boolean(
+        string="Not Made, to Report",
+        copy=False,
+        readonly=True,
+        help="The template's invoice could not be made: to be told in the next "
+        "daily summary.",
+    )
+
+    def init(self):
+        super().init()
+        # The job's search: active templates by next date.
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS account_move_recurring_due_index
+                ON account_move (recurring_next_date, company_id)
+             WHERE recurring_state = 'active'
+            """
+        )
+
+    # --- the scheduled action ----------------------------------------------------
+    @api.model
+    def _cron_recurring_invoices(self, batch_size=None, now=None, auto_commit=None):
+        """Make, post and send every due recurring invoice: one batch of
+        templates per call, each template in its own savepoint, committed
+        together. ``ir.cron``'s progress API calls again while some remain.
+
+        System parameters: ``recurring_invoice.batch_size`` (templates per
+        batch, DEFAULT_BATCH_SIZE) and ``recurring_invoice.send_batch_size``
+        (invoices sent per batch, the same by default; 0 leaves sending to a
+        later run).
+
+        Returns how many due templates remain (-1: unknown, another worker
+        holds them)."""
+        now = now or fields.Datetime.now()
+        params = self.env["ir.config_parameter"].sudo()
+        batch_size = batch_size or int(
+            params.get_param("recurring_invoice.batch_size", DEFAULT_BATCH_SIZE)
+        )
+        send_batch_size = int(
+            params.get_param("recurring_invoice.send_batch_size", batch_size)
+        )
+        if auto_commit is None:
+            auto_commit = not modules.module.current_test
+        templates = self._recurring_lock_due_templates(now, batch_size)
+        if templates is None:
+            # Another worker is on it; run again soon, in a new transaction.
+            self.env.ref("recurring_invoice.ir_cron_recurring_invoice")._trigger()
+            return -1
+        for company in templates.company_id:
+            templates.filtered(
+                lambda t, company=company: t.company_id == company
+            ).with_company(company)._recurring_process_isolated(now)
+        if auto_commit:
+            # Made and posted invoices are safe before any is sent: a crash
+            # loses at most this batch, which the next run makes again.
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        sent = self._recurring_send_pending(now, send_batch_size)
+        remaining = self._recurring_count_due(now)
+        if send_batch_size:
+            remaining += self._recurring_count_to_send(now)
+        self.env["ir.cron"]._notify_progress(
+            done=len(templates) + len(sent), remaining=remaining
+        )
+        if not remaining:
+            self._recurring_send_summaries(now)
+            self._recurring_schedule_next_run(now)
+        if auto_commit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        return remaining
+
+    # --- which templates are due -------------------------------------------------
+    def _recurring_lock_due_templates(self, now, limit):
+        """Lock up to ``limit`` due templates, skipping those another worker
+        holds, oldest next date first (None: back off, see _recurring_lock)."""
+        return self._recurring_lock(
+            SQL(
+                """
+                SELECT move.id %(due)s
+                 ORDER BY move.recurring_next_date, move.id
+                 LIMIT %(limit)s
+                   FOR NO KEY UPDATE OF move SKIP LOCKED
+                """,
+                due=self._recurring_due_domain_sql(now),
+                limit=limit,
+            )
+        )
+
+    def _recurring_due_domain_sql(self, now):
+        cutoffs = [
+            SQL("(%s, %s::date)", company.id, company._recurring_last_due_date(now))
+            for company in self.env["res.company"].sudo().search([])
+        ]
+        return SQL(
+            """
+              FROM account_move move
+              JOIN (VALUES %(cutoffs)s) AS cutoff(company_id, due_until)
+                ON cutoff.company_id = move.company_id
+             WHERE move.recurring_state = 'active'
+               AND move.recurring_next_date <= cutoff.due_until
+               AND (move.recurring_make_retry_after IS NULL
+                    OR move.recurring_make_retry_after <= %(now)s)
+            """,
+            cutoffs=SQL(", ").join(cutoffs),
+            now=now,
+        )
+
+    def _recurring_count_due(self, now):
+        self.env.cr.execute(
+            SQL("SELECT COUNT(*) %s", self._recurring_due_domain_sql(now))
+        )
+        return self.env.cr.fetchone()[0]
+
+    def _recurring_lock(self, query):
+        """Run ``query`` (``SELECT id ... FOR NO KEY UPDATE SKIP LOCKED``) and
+        return the moves it locked: the rows this worker alone works on.
+
+        Rows another worker holds are skipped. Rows another worker committed
+        after this transaction's snapshot began raise a serialization failure:
+        they are that worker's, so none is returned (the caller's next run, in a
+        new transaction, sees them as they are)."""
+        try:
+            with self.env.cr.savepoint():
+                self.env.cr.execute(query)
+                return self.browse(row[0] for row in self.env.cr.fetchall())
+        except psycopg2.errors.SerializationFailure:
+            _logger.info("Recurring invoices: rows taken by another worker")
+            return None
+
+    # --- making and posting ------------------------------------------------------
+    def _recurring_process_isolated(self, now):
+        """Process the templates together, the fast way; if that fails, one
+        by one, each in its own savepoint, so that one bad template (archived
+        journal, deprecated account, locked period...) does not stop the
+        others: its error goes on its chatter and it is tried again at the next
+        run."""
+        if len(self) > 1:
+            try:
+                with self.env.cr.savepoint():
+                    return self._recurring_process(now)
+            except Exception as error:  # noqa: BLE001 - sorted out one by one below
+                _logger.info("Recurring templates retried one by one: %s", error)
+        invoices = self.browse()
+        for template in self:
+            try:
+                with self.env.cr.savepoint():
+                    invoices |= template._recurring_process(now)
+            except Exception as error:  # noqa: BLE001 - one bad template must not stop the others
+                _logger.warning("Recurring template %s failed: %s", template.id, error)
+                template._recurring_record_failure(error, now)
+        return invoices
+
+    def _recurring_process(self, now=None):
+        """Make every invoice of these templates that is due at ``now``, oldest
+        first for each template, and store each template's plan after them.
+
+        All invoices are created in one ``create`` and posted in one ``_post``:
+        all or nothing, so the caller runs it in a savepoint (and retries the
+        templates one by one when it fails)."""
+        now = now or fields.Datetime.now()
+        values = []
+        after = {}
+        for template in self:
+            plan = template._recurring_plan(now)
+            if plan.make and not template.partner_id.active:
+                raise UserError(
+                    _(
+                        "The customer %(customer)s is archived: no invoice is made "
+                        "for an archived customer. Restore the customer or stop "
+                        "this recurring invoice.",
+                        customer=template.partner_id.display_name,
+                    )
+                )
+            values += [template._recurring_invoice_values(day) for day in plan.make]
+            state = (plan.next_date, plan.skipped)
+            after[state] = after.get(state, self.browse()) | template
+        # On an empty recordset: create() on the templates would re-sync their
+        # lines. Odoo's "Invoice Created" note costs a message_post (about nine
+        # queries) per invoice, and following every invoice would make the
+        # scheduler's user a follower of them all: one note per invoice saying
+        # where it comes from, logged in one batch, replaces both.
+        invoices = (
+            self.browse()
+            .with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
+            .create(values)
+            .with_env(self.env)
+        )
+        invoices._message_log_batch(
+            bodies={
+                invoice.id: self.env._(
+                    "Invoice created from %(template)s.",
+                    template=invoice.recurring_template_id._get_html_link(),
+                )
+                for invoice in invoices
+            }
+        )
+        invoices._post(soft=False)
+        for (next_date, skipped), templates in after.items():
+            templates._recurring_write(
+                {
+                    "recurring_next_date": next_date or False,
+                    "recurring_state": "active" if next_date else "ended",
+                    "recurring_skipped_dates": self._recurring_skipped_value(skipped),
+                    "recurring_make_retry_after": False,
+                    "recurring_make_error": False,
+                }
+            )
+        return invoices
+
+    def _recurring_record_failure(self, error, now):
+        """Keep a template that failed active, tell its chatter why, and try it
+        again at the next day's run."""
+        self.ensure_one()
+        message = _error_text(error)
+        self._recurring_write(
+            {
+                "recurring_make_retry_after": (
+                    self.company_id._recurring_next_send_moment(now)
+                ),
+                "recurring_make_error": message,
+                "recurring_make_to_report": True,
+            }
+        )
+        self.message_post(
+            body=Markup("%s<br/>%s")
+            % (
+                _(
+                    "The invoice due on %(date)s could not be made; it will be "
+                    "tried again at the next run:",
+                    date=format_date(self.env, self.recurring_next_date),
+                ),
+                message,
+            ),
+            subtype_xmlid="mail.mt_note",
+        )
+
+    # --- the next run ------------------------------------------------------------
+    @api.model
+    def _recurring_schedule_next_run(self, now):
+        """Make the scheduled action fire at each company's next send moment.
+
+        A daily ``ir.cron`` keeps a fixed UTC time and drifts by an hour at each
+        change of summer time; a trigger at the exact local moment does not."""
+        cron = self.env.ref(
+            "recurring_invoice.ir_cron_recurring_invoice", raise_if_not_found=False
+        )
+        if not cron:
+            return
+        moments = {
+            company._recurring_next_send_moment(now)
+            for company in self.env["res.company"].sudo().search([])
+        }
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        planned = set(
+            Trigger.search(
+                [("cron_id", "=", cron.id), ("call_at", "in", list(moments))]
+            ).mapped("call_at")
+        )
+        missing = sorted(moments - planned)
+        if missing:
+            cron.sudo()._trigger(missing)
