@@ -158,6 +158,12 @@ DOWNTIME_TEMPLATES = [
 ] + [
     {"period": "week", "count": 1, "start_offset": 0, "end_offset": 20},
     {"period": "month", "count": 1, "start_offset": 1, "end_offset": 10},
+    # Every N periods, and made ahead of the period.
+    {"period": "week", "count": 1, "start_offset": 2, "interval": 2},
+    {"period": "week", "count": 1, "start_offset": 0, "interval": 3, "days_ahead": 4},
+    {"period": "month", "count": 1, "start_offset": 0, "days_ahead": 14},
+    {"period": "month", "count": 1, "start_offset": 3, "interval": 2, "days_ahead": 10},
+    {"period": "quarter", "count": 1, "start_offset": 5, "days_ahead": 30},
 ]
 
 
@@ -177,25 +183,25 @@ def say(line=""):
 # --------------------------------------------------------------------------
 
 
-def nth(period, start, n):
+def nth(period, start, n, interval=1):
     if period == "week":
-        return start + timedelta(days=7 * n)
+        return start + timedelta(days=7 * interval * n)
     year, month = divmod(
-        start.year * 12 + start.month - 1 + MONTHS_PER_STEP[period] * n, 12
+        start.year * 12 + start.month - 1 + MONTHS_PER_STEP[period] * interval * n, 12
     )
     month += 1
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
-def expected_occurrences(period, start, end, horizon):
-    """Occurrences due on or before ``horizon`` (and the end), and the next one
-    after them (None when past the end)."""
+def expected_occurrences(period, start, end, horizon, interval=1, days_ahead=0):
+    """Occurrences sent on or before ``horizon`` (``days_ahead`` days before
+    them), up to the end, and the next one after them (None when past the end)."""
     due, n = [], 0
     while True:
-        occurrence = nth(period, start, n)
+        occurrence = nth(period, start, n, interval)
         if end and occurrence > end:
             return due, None
-        if occurrence > horizon:
+        if occurrence - timedelta(days=days_ahead) > horizon:
             return due, occurrence
         due.append(occurrence)
         n += 1
@@ -503,7 +509,8 @@ def check_database(odoo, db, horizon):
         db,
         "SELECT id, recurring_period, recurring_start_date, recurring_end_date, "
         "recurring_next_date, recurring_state, state, "
-        "recurring_make_error IS NOT NULL, journal_id "
+        "recurring_make_error IS NOT NULL, journal_id, recurring_interval, "
+        "recurring_days_ahead "
         "FROM account_move WHERE recurring_state IS NOT NULL ORDER BY id",
     )
     invoices = odoo.sql(
@@ -513,8 +520,9 @@ def check_database(odoo, db, horizon):
         "FROM account_move WHERE recurring_template_id IS NOT NULL ORDER BY id",
     )
     expected, problems = check_templates(templates, horizon)
-    made, invoice_problems = check_invoices(invoices, expected)
-    numbering = check_numbering(odoo, db, {row[-1] for row in templates})
+    days_ahead = {int(row[0]): int(row[-1] or 0) for row in templates}
+    made, invoice_problems = check_invoices(invoices, expected, days_ahead)
+    numbering = check_numbering(odoo, db, {row[-3] for row in templates})
     sending = check_sending(odoo, db)
     problems += invoice_problems + numbering.pop("problems") + sending.pop("problems")
     figures = {
@@ -533,9 +541,11 @@ def check_templates(templates, horizon):
     is wrong with the templates: next date and state, posted, failed."""
     problems = []
     expected = set()
-    for tid, period, start, end, next_date, rstate, state, error, _j in templates:
+    for row in templates:
+        tid, period, start, end, next_date, rstate, state, error = row[:8]
+        interval, days_ahead = int(row[-2] or 1), int(row[-1] or 0)
         due, following = expected_occurrences(
-            period, parse_date(start), parse_date(end), horizon
+            period, parse_date(start), parse_date(end), horizon, interval, days_ahead
         )
         expected.update((int(tid), occurrence) for occurrence in due)
         want_state = "active" if following else "ended"
@@ -551,9 +561,10 @@ def check_templates(templates, horizon):
     return expected, problems
 
 
-def check_invoices(invoices, expected):
+def check_invoices(invoices, expected, days_ahead):
     """One posted invoice per expected (template, occurrence), dated on its
-    occurrence; within a template, made and numbered oldest first."""
+    send day (its template's ``days_ahead`` days before the occurrence); within
+    a template, made and numbered oldest first."""
     made = Counter()
     per_template = defaultdict(list)
     not_posted = drafts = wrong_dates = 0
@@ -563,7 +574,8 @@ def check_invoices(invoices, expected):
         if state != "posted":
             not_posted += 1
             drafts += state == "draft"
-        if parse_date(inv_date) != occurrence or parse_date(acc_date) != occurrence:
+        send_day = occurrence - timedelta(days=days_ahead[int(tid)])
+        if parse_date(inv_date) != send_day or parse_date(acc_date) != send_day:
             wrong_dates += 1
         per_template[int(tid)].append((int(iid), occurrence, prefix, int(number or 0)))
     duplicates = sum(count - 1 for count in made.values() if count > 1)
@@ -579,7 +591,7 @@ def check_invoices(invoices, expected):
     if not_posted:
         problems.append(f"{not_posted} invoice(s) not posted ({drafts} draft)")
     if wrong_dates:
-        problems.append(f"{wrong_dates} invoice(s) not dated on their occurrence")
+        problems.append(f"{wrong_dates} invoice(s) not dated on their send day")
     # Oldest first: the creation order (ids) and the invoice numbers (prefix,
     # number) both follow the occurrence dates.
     disordered = 0

@@ -2,11 +2,12 @@
 """Fed to ``odoo shell`` by run_faults.py: make recurring templates.
 
 ``RI_TEMPLATES`` is a JSON list of groups ``{"period": "week", "count": 10,
-"start_offset": 0, "end_offset": null}``; offsets are days after tomorrow (in
-the company's timezone, at the real current time), as ``_recurring_setup``
-demands a start of tomorrow or later. The groups are interleaved (one template
-of each group in turn), so that every batch of the job mixes periods. Commits,
-then prints one line ``RESULT {json}``.
+"start_offset": 0, "end_offset": null}``, optionally with an ``interval`` and
+``days_ahead``; offsets are days after the earliest start (tomorrow, in the
+company's timezone at the real current time, plus the days ahead), as
+``_recurring_setup`` demands a first send day of tomorrow or later. The groups
+are interleaved (one template of each group in turn), so that every batch of
+the job mixes periods. Commits, then prints one line ``RESULT {json}``.
 """
 
 import json
@@ -52,10 +53,18 @@ def main(env):
         )
     moves = env["account.move"].create(values)
     for move, group in zip(moves, ordered, strict=True):
-        start = tomorrow + timedelta(days=group.get("start_offset") or 0)
+        days_ahead = group.get("days_ahead", 0)
+        earliest = tomorrow + timedelta(days=days_ahead)
+        start = earliest + timedelta(days=group.get("start_offset") or 0)
         end = group.get("end_offset")
-        end = tomorrow + timedelta(days=end) if end is not None else False
-        move._recurring_setup(group["period"], start, end)
+        end = earliest + timedelta(days=end) if end is not None else False
+        move._recurring_setup(
+            group["period"],
+            start,
+            end,
+            interval=group.get("interval", 1),
+            days_ahead=days_ahead,
+        )
     env.cr.commit()
     result = {
         "templates": len(moves),

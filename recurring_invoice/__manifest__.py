@@ -30,6 +30,7 @@
             "recurring_invoice/static/tests/tours/**/*",
         ],
     },
+    "pre_init_hook": "pre_init_hook",
     "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,

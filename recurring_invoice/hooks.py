@@ -1,10 +1,21 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Give back Odoo's invoice actions the domain they had before installing."""
+"""Install and uninstall hooks."""
+
+from odoo.tools.sql import column_exists, create_column
 
 INVOICE_ACTIONS_DOMAIN = "[('move_type', 'in', ['out_invoice', 'out_refund'])]"
 
 
+def pre_init_hook(env):
+    """Create the column of the stored computed ``recurring_next_send_date``
+    before Odoo does: Odoo would then compute it for every existing journal
+    entry, none of which is a template."""
+    if not column_exists(env.cr, "account_move", "recurring_next_send_date"):
+        create_column(env.cr, "account_move", "recurring_next_send_date", "date")
+
+
 def uninstall_hook(env):
+    """Give back Odoo's invoice actions the domain they had before installing."""
     for xmlid in (
         "account.action_move_out_invoice_type",
         "account.action_move_out_invoice",

@@ -26,6 +26,7 @@ from recurrence import (
     local_today,
     next_send_moment,
     period_name,
+    send_date,
     validate_setup,
 )
 
@@ -783,3 +784,30 @@ def test_period_name_of_several_periods(period, interval, day, locale, label, ex
     name = period_name(period, day, locale, label, interval=interval)
     # Babel puts thin spaces around the English dash.
     assert name.replace("\u2009", " ") == expected
+
+
+def test_a_schedule_changed_while_running_keeps_its_next_date():
+    # Monthly from 31 January, next invoice 30 April: every 3 months from the
+    # start also falls on 30 April, so the dates stay anchored on the start.
+    quarterly = Recurrence("month", date(2027, 1, 31), interval=3)
+    assert quarterly.anchored_at(date(2027, 4, 30)) is quarterly
+    assert quarterly.anchored_at(date(2027, 4, 30)).nth(2) == date(2027, 7, 31)
+    # Every 2 months from the start would skip 30 April: it starts there.
+    every_two = Recurrence("month", date(2027, 1, 31), interval=2)
+    rebased = every_two.anchored_at(date(2027, 4, 30))
+    assert (rebased.start, rebased.nth(1)) == (date(2027, 4, 30), date(2027, 6, 30))
+    assert rebased.plan(date(2027, 4, 30), utc(2027, 4, 30, 5)).make == (
+        date(2027, 4, 30),
+    )
+
+
+def test_restorable_skipped_occurrences():
+    weekly = Recurrence("week", date(2027, 1, 4), days_ahead=2)
+    skipped = {date(2027, 1, 18), date(2027, 1, 11), date(2027, 1, 4)}
+    # 9 January 06:15 Oslo is the send moment of 11 January's invoice.
+    assert weekly.restorable(skipped, utc(2027, 1, 9, 5, 14)) == [
+        date(2027, 1, 11),
+        date(2027, 1, 18),
+    ]
+    assert weekly.restorable(skipped, utc(2027, 1, 9, 5, 15)) == [date(2027, 1, 18)]
+    assert send_date(date(2027, 1, 11), 2) == date(2027, 1, 9)

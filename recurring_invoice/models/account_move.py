@@ -34,7 +34,12 @@ RECURRING_CONTROL_FIELDS = {
     "recurring_end_date",
     "recurring_next_date",
     "recurring_paused_at",
+    "recurring_paused_until",
     "recurring_skipped_dates",
+    "recurring_interval",
+    "recurring_days_ahead",
+    "recurring_max_invoices",
+    "recurring_due_on_period_start",
 }
 
 
@@ -248,9 +253,20 @@ class AccountMove(models.Model):
             if move.currency_id.compare_amounts(move.amount_total, 0) < 0:
                 raise UserError(_("A recurring invoice cannot have a negative total."))
 
-    def _recurring_setup(self, period, start_date, end_date=False):
+    def _recurring_setup(
+        self,
+        period,
+        start_date,
+        end_date=False,
+        interval=1,
+        days_ahead=0,
+        max_invoices=0,
+        due_on_period_start=False,
+    ):
         """Turn the draft invoice into an active template, or restart an ended
-        one, from ``start_date`` (tomorrow at the earliest)."""
+        one: every ``interval`` periods from ``start_date``, each invoice sent
+        ``days_ahead`` days before its period (the first tomorrow at the
+        earliest), until ``end_date`` or for ``max_invoices`` invoices."""
         self._recurring_check_access()
         now = fields.Datetime.now()
         for move in self:
@@ -269,6 +285,8 @@ class AccountMove(models.Model):
                     company.recurring_invoice_tz,
                     company._recurring_send_time(),
                     now=now,
+                    interval=interval,
+                    days_ahead=days_ahead,
                 )
             except recurrence.RecurrenceError as error:
                 raise ValidationError(move._recurring_error_message(error)) from error
@@ -276,10 +294,16 @@ class AccountMove(models.Model):
                 {
                     "recurring_state": "active",
                     "recurring_period": period,
+                    "recurring_interval": interval,
+                    "recurring_days_ahead": days_ahead,
+                    "recurring_due_on_period_start": due_on_period_start,
                     "recurring_start_date": start_date,
+                    "recurring_anchor_date": start_date,
                     "recurring_end_date": end_date or False,
+                    "recurring_max_invoices": max_invoices,
                     "recurring_next_date": start_date,
                     "recurring_paused_at": False,
+                    "recurring_paused_until": False,
                     "recurring_skipped_dates": False,
                     "recurring_user_id": move.recurring_user_id.id or self.env.uid,
                     "recurring_make_retry_after": False,
@@ -318,29 +342,34 @@ class AccountMove(models.Model):
         return True
 
     def action_recurring_resume(self):
-        """Resume sending: occurrences that fell inside the pause are not sent
-        (see :meth:`..tools.recurrence.Recurrence.resume`)."""
+        """Resume sending now: occurrences that fell inside the pause are not
+        sent (see :meth:`..tools.recurrence.Recurrence.resume`)."""
         self._recurring_check_access()
         now = fields.Datetime.now()
-        for move in self.filtered(lambda m: m.recurring_state == "paused"):
+        self.filtered(lambda m: m.recurring_state == "paused")._recurring_resume(now)
+        self._recurring_schedule_next_run(now)
+        return True
+
+    def _recurring_resume(self, resumed_at):
+        """End the pause of these templates at instant ``resumed_at``."""
+        for move in self:
             resumed = move._recurring_recurrence().resume(
                 move.recurring_next_date or None,
-                move.recurring_paused_at or now,
-                now,
+                min(move.recurring_paused_at or resumed_at, resumed_at),
+                resumed_at,
                 move._recurring_skipped(),
             )
-            move.write(
+            move._recurring_write(
                 {
                     "recurring_state": "active" if resumed.next_date else "ended",
                     "recurring_next_date": resumed.next_date or False,
                     "recurring_paused_at": False,
+                    "recurring_paused_until": False,
                     "recurring_skipped_dates": self._recurring_skipped_value(
                         resumed.skipped
                     ),
                 }
             )
-        self._recurring_schedule_next_run(now)
-        return True
 
     def action_recurring_stop(self):
         self._recurring_check_access()
@@ -349,6 +378,7 @@ class AccountMove(models.Model):
                 "recurring_state": "ended",
                 "recurring_next_date": False,
                 "recurring_paused_at": False,
+                "recurring_paused_until": False,
                 "recurring_skipped_dates": False,
             }
         )
@@ -380,14 +410,16 @@ class AccountMove(models.Model):
     # --- the invoice of one occurrence -----------------------------------------
     def _recurring_invoice_values(self, occurrence_date):
         """The values of the invoice this template makes for ``occurrence_date``:
-        a copy of the template with its dates (Odoo's ``copy_data`` moves the
-        accounting date after a lock date), its salesperson and the
-        ``{period}`` placeholder of its lines filled in the customer's language."""
+        a copy of the template dated on its send day (Odoo's ``copy_data`` moves
+        the accounting date after a lock date), with its salesperson, its due
+        date, and the ``{period}`` placeholder of its lines filled with the
+        occurrence's period in the customer's language."""
         self.ensure_one()
+        send_day = self._recurring_recurrence().send_date(occurrence_date)
         values = self.copy_data(
             {
-                "date": occurrence_date,
-                "invoice_date": occurrence_date,
+                "date": send_day,
+                "invoice_date": send_day,
                 "invoice_user_id": self.invoice_user_id.id,
                 "recurring_template_id": self.id,
                 "recurring_occurrence_date": occurrence_date,
@@ -395,13 +427,17 @@ class AccountMove(models.Model):
                 "message_follower_ids": self._recurring_customer_follower(),
             }
         )[0]
-        if not self.invoice_payment_term_id and self.invoice_date_due:
+        if self.recurring_due_on_period_start:
+            values["invoice_payment_term_id"] = False
+            values["invoice_date_due"] = occurrence_date
+        elif not self.invoice_payment_term_id and self.invoice_date_due:
+            # No payment terms: the template's own gap from its date to its due date.
             gap = (
                 self.invoice_date_due - self.invoice_date
                 if self.invoice_date
                 else timedelta()
             )
-            values["invoice_date_due"] = occurrence_date + max(gap, timedelta())
+            values["invoice_date_due"] = send_day + max(gap, timedelta())
         if any(
             PERIOD_PLACEHOLDER in (line.name or "") for line in self.invoice_line_ids
         ):
@@ -433,13 +469,18 @@ class AccountMove(models.Model):
             )
         ]
 
-    def _recurring_period_name(self, occurrence_date):
-        """The name of the period ``occurrence_date`` covers, in the customer's
-        language: ``januar 2027``, ``uke 3 2027``, ``1. kvartal 2027``."""
-        lang = self.partner_id.lang or self.env.lang or "en_US"
+    def _recurring_period_name(
+        self, occurrence_date, lang=None, period=None, interval=None
+    ):
+        """The name of the period ``occurrence_date`` begins, in ``lang`` (by
+        default the customer's language): ``januar 2027``, ``uke 3–4 2027``,
+        ``1. kvartal 2027``. ``period`` and ``interval`` default to the
+        template's."""
+        lang = lang or self.partner_id.lang or self.env.lang or "en_US"
         return recurrence.period_name(
-            self.recurring_period,
+            period or self.recurring_period,
             occurrence_date,
             lang,
             week_label=self.with_context(lang=lang).env._("week"),
+            interval=interval or self.recurring_interval or 1,
         )

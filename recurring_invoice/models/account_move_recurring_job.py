@@ -19,6 +19,8 @@ from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date
 
+from ..tools import recurrence
+
 _logger = logging.getLogger(__name__)
 
 #: Templates per call of the scheduled action (one transaction), unless the
@@ -61,11 +63,11 @@ class AccountMove(models.Model):
 
     def init(self):
         super().init()
-        # The job's search: active templates by next date.
+        # The job's search: active templates by next send day.
         self.env.cr.execute(
             """
-            CREATE INDEX IF NOT EXISTS account_move_recurring_due_index
-                ON account_move (recurring_next_date, company_id)
+            CREATE INDEX IF NOT EXISTS account_move_recurring_send_day_index
+                ON account_move (recurring_next_send_date, company_id)
              WHERE recurring_state = 'active'
             """
         )
@@ -94,6 +96,7 @@ class AccountMove(models.Model):
         )
         if auto_commit is None:
             auto_commit = not modules.module.current_test
+        self._recurring_end_due_pauses(now)
         templates = self._recurring_lock_due_templates(now, batch_size)
         if templates is None:
             # Another worker is on it; run again soon, in a new transaction.
@@ -129,7 +132,7 @@ class AccountMove(models.Model):
             SQL(
                 """
                 SELECT move.id %(due)s
-                 ORDER BY move.recurring_next_date, move.id
+                 ORDER BY move.recurring_next_send_date, move.id
                  LIMIT %(limit)s
                    FOR NO KEY UPDATE OF move SKIP LOCKED
                 """,
@@ -139,23 +142,59 @@ class AccountMove(models.Model):
         )
 
     def _recurring_due_domain_sql(self, now):
-        cutoffs = [
-            SQL("(%s, %s::date)", company.id, company._recurring_last_due_date(now))
-            for company in self.env["res.company"].sudo().search([])
-        ]
         return SQL(
             """
               FROM account_move move
               JOIN (VALUES %(cutoffs)s) AS cutoff(company_id, due_until)
                 ON cutoff.company_id = move.company_id
              WHERE move.recurring_state = 'active'
-               AND move.recurring_next_date <= cutoff.due_until
+               AND move.recurring_next_send_date <= cutoff.due_until
                AND (move.recurring_make_retry_after IS NULL
                     OR move.recurring_make_retry_after <= %(now)s)
             """,
-            cutoffs=SQL(", ").join(cutoffs),
+            cutoffs=self._recurring_company_days_sql(
+                lambda company: company._recurring_last_due_date(now)
+            ),
             now=now,
         )
+
+    @api.model
+    def _recurring_company_days_sql(self, day_of):
+        """``(company_id, day)`` rows, ``day_of(company)`` for each company."""
+        return SQL(", ").join(
+            SQL("(%s, %s::date)", company.id, day_of(company))
+            for company in self.env["res.company"].sudo().search([])
+        )
+
+    def _recurring_end_due_pauses(self, now):
+        """Resume the paused templates whose resume day has come, as of the
+        start of that day: the occurrences sent during the pause are not
+        made, those of the resume day and after are."""
+        paused = self._recurring_lock(
+            SQL(
+                """
+                SELECT move.id
+                  FROM account_move move
+                  JOIN (VALUES %(today)s) AS local(company_id, today)
+                    ON local.company_id = move.company_id
+                 WHERE move.recurring_state = 'paused'
+                   AND move.recurring_paused_until <= local.today
+                   FOR NO KEY UPDATE OF move SKIP LOCKED
+                """,
+                today=self._recurring_company_days_sql(
+                    lambda company: recurrence.local_today(
+                        company.recurring_invoice_tz, now
+                    )
+                ),
+            )
+        )
+        for template in paused or ():
+            template._recurring_resume(
+                recurrence.day_start(
+                    template.company_id.recurring_invoice_tz,
+                    template.recurring_paused_until,
+                ).replace(tzinfo=None)
+            )
 
     def _recurring_count_due(self, now):
         self.env.cr.execute(
@@ -279,7 +318,7 @@ class AccountMove(models.Model):
                 _(
                     "The invoice due on %(date)s could not be made; it will be "
                     "tried again at the next run:",
-                    date=format_date(self.env, self.recurring_next_date),
+                    date=format_date(self.env, self.recurring_next_send_date),
                 ),
                 message,
             ),

@@ -10,6 +10,7 @@ form, which shows the invoices made and the next send dates.
 from datetime import date
 
 from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
 from ..tools import recurrence
@@ -26,15 +27,28 @@ PANEL_INVOICES = 10
 PANEL_UPCOMING = 5
 
 
+#: What may change in a running template's schedule, from its next invoice on.
+SCHEDULE_FIELDS = {
+    "recurring_period",
+    "recurring_interval",
+    "recurring_days_ahead",
+    "recurring_end_date",
+    "recurring_max_invoices",
+}
+
+
 class AccountMove(models.Model):
     _inherit = "account.move"
 
     recurring_period = fields.Selection(
-        PERIOD_SELECTION,
-        string="Period",
+        PERIOD_SELECTION, string="Period", copy=False, tracking=True
+    )
+    recurring_interval = fields.Integer(
+        string="Every",
         copy=False,
-        readonly=True,
         tracking=True,
+        help="Every how many periods an invoice is made: 2 with Month is every "
+        "other month.",
     )
     recurring_start_date = fields.Date(
         string="Start Date", copy=False, readonly=True, tracking=True
@@ -42,29 +56,168 @@ class AccountMove(models.Model):
     recurring_end_date = fields.Date(
         string="End Date",
         copy=False,
-        readonly=True,
         tracking=True,
-        help="Last day on which an invoice may be made. Empty: until stopped.",
+        help="No invoice is made for a period that begins after this day. "
+        "Empty: until stopped.",
     )
-    recurring_next_date = fields.Date(
-        string="Next Invoice Date",
+    recurring_max_invoices = fields.Integer(
+        string="Number of Invoices",
+        copy=False,
+        tracking=True,
+        help="End after this many invoices, instead of on an end date (0: no "
+        "limit). A skipped invoice does not count.",
+    )
+    recurring_days_ahead = fields.Integer(
+        string="Days Ahead",
+        copy=False,
+        tracking=True,
+        help="Each invoice is made, posted and sent this many days before the "
+        "period it is for begins (0: on its first day), and dated that day.",
+    )
+    recurring_due_on_period_start = fields.Boolean(
+        string="Due on the First Day of the Period",
+        copy=False,
+        tracking=True,
+        help="The invoice is due on the first day of the period it is for, "
+        "instead of by the payment terms.",
+    )
+    recurring_anchor_date = fields.Date(
+        string="Counted From",
         copy=False,
         readonly=True,
-        help="Date of the next invoice this template will make.",
+        help="The date the occurrences are counted from: the start date, or the "
+        "next invoice's when the period changed while running.",
+    )
+    recurring_next_date = fields.Date(
+        string="Next Period Start",
+        copy=False,
+        readonly=True,
+        help="The first day of the period the next invoice is for.",
+    )
+    recurring_next_send_date = fields.Date(
+        string="Next Invoice Date",
+        compute="_compute_recurring_next_send_date",
+        store=True,
+        help="The day the next invoice is made, posted and sent.",
     )
     recurring_paused_at = fields.Datetime(string="Paused Since", copy=False)
+    recurring_paused_until = fields.Date(
+        string="Resume On",
+        copy=False,
+        tracking=True,
+        help="A paused template resumes by itself on this day. The invoices that "
+        "fall in the pause are not made.",
+    )
     recurring_skipped_dates = fields.Json(
         string="Skipped Dates",
         copy=False,
         readonly=True,
         help="Occurrence dates (ISO) this template passes over without making "
-        "their invoice, e.g. those that fell inside a pause.",
+        "their invoice: skipped by a user, or inside a pause.",
     )
     recurring_panel = fields.Html(
         string="Recurring Invoice Overview",
         compute="_compute_recurring_panel",
         sanitize=False,
     )
+
+    @api.depends("recurring_next_date", "recurring_days_ahead")
+    def _compute_recurring_next_send_date(self):
+        for move in self:
+            move.recurring_next_send_date = move.recurring_next_date and (
+                recurrence.send_date(
+                    move.recurring_next_date, move.recurring_days_ahead
+                )
+            )
+
+    @api.constrains(
+        "recurring_interval",
+        "recurring_days_ahead",
+        "recurring_max_invoices",
+        "recurring_end_date",
+    )
+    def _check_recurring_schedule(self):
+        for move in self.filtered("recurring_state"):
+            if not 1 <= move.recurring_interval <= recurrence.MAX_INTERVAL:
+                raise ValidationError(
+                    _(
+                        "Invoice every 1 to %(max)s periods.",
+                        max=recurrence.MAX_INTERVAL,
+                    )
+                )
+            if not 0 <= move.recurring_days_ahead <= recurrence.MAX_DAYS_AHEAD:
+                raise ValidationError(
+                    _(
+                        "Invoices can be sent 0 to %(max)s days before their "
+                        "period begins.",
+                        max=recurrence.MAX_DAYS_AHEAD,
+                    )
+                )
+            if move.recurring_max_invoices < 0:
+                raise ValidationError(_("The number of invoices cannot be negative."))
+            if move.recurring_max_invoices and move.recurring_end_date:
+                raise ValidationError(
+                    _(
+                        "End either on a date or after a number of invoices, "
+                        "not both."
+                    )
+                )
+
+    @api.constrains("recurring_paused_until")
+    def _check_recurring_paused_until(self):
+        now = fields.Datetime.now()
+        for move in self.filtered("recurring_paused_until"):
+            today = recurrence.local_today(move.company_id.recurring_invoice_tz, now)
+            if move.recurring_state != "paused" or move.recurring_paused_until <= today:
+                raise ValidationError(
+                    _(
+                        "A paused recurring invoice resumes by itself tomorrow or "
+                        "later; to resume it now, click Resume."
+                    )
+                )
+
+    def write(self, vals):
+        # A running template's changed schedule applies from its next invoice,
+        # which keeps its date (see Recurrence.anchored_at).
+        anchors = {}
+        if SCHEDULE_FIELDS.intersection(vals):
+            for move in self.filtered(
+                lambda m: m.recurring_state in ("active", "paused")
+            ):
+                anchors[move] = move._recurring_rescheduled(vals).start
+        result = super().write(vals)
+        for move, anchor in anchors.items():
+            if move.recurring_anchor_date != anchor:
+                move._recurring_write({"recurring_anchor_date": anchor})
+        return result
+
+    def _recurring_rescheduled(self, vals):
+        """The recurrence of this running template once ``vals`` are written,
+        its next invoice kept; raise when the change is not valid."""
+        self.ensure_one()
+        new = {field: vals.get(field, self[field]) for field in SCHEDULE_FIELDS}
+        try:
+            schedule = recurrence.Recurrence(
+                new["recurring_period"],
+                self.recurring_anchor_date or self.recurring_start_date,
+                None,
+                self.company_id.recurring_invoice_tz,
+                self.company_id._recurring_send_time(),
+                interval=new["recurring_interval"] or 1,
+                days_ahead=new["recurring_days_ahead"] or 0,
+            ).anchored_at(self.recurring_next_date)
+        except recurrence.RecurrenceError as error:
+            raise ValidationError(self._recurring_error_message(error)) from error
+        end = fields.Date.to_date(new["recurring_end_date"])
+        if end and end < self.recurring_next_date:
+            raise ValidationError(
+                _(
+                    "The end date must be on or after the first day of the next "
+                    "invoice's period (%(date)s); to end now, use Stop.",
+                    date=format_date(self.env, self.recurring_next_date),
+                )
+            )
+        return schedule
 
     # --- the schedule, as the engine computes it --------------------------------
     def _recurring_recurrence(self, **overrides):
@@ -73,13 +226,22 @@ class AccountMove(models.Model):
         company = self.company_id
         values = {
             "period": self.recurring_period,
-            "start": self.recurring_start_date,
+            "start": self.recurring_anchor_date or self.recurring_start_date,
             "end": self.recurring_end_date or None,
             "tz": company.recurring_invoice_tz,
             "send_time": company._recurring_send_time(),
+            "interval": self.recurring_interval or 1,
+            "days_ahead": self.recurring_days_ahead or 0,
         }
         values.update(overrides)
         return recurrence.Recurrence(**values)
+
+    def _recurring_remaining(self):
+        """How many invoices the template may still make (None: no limit)."""
+        self.ensure_one()
+        if not self.recurring_max_invoices:
+            return None
+        return max(self.recurring_max_invoices - self.recurring_invoice_count, 0)
 
     def _recurring_skipped(self):
         """The occurrence dates this template passes over, as dates."""
@@ -96,11 +258,96 @@ class AccountMove(models.Model):
         engine's :class:`~..tools.recurrence.Plan`."""
         self.ensure_one()
         return self._recurring_recurrence().plan(
-            self.recurring_next_date or None, now, self._recurring_skipped()
+            self.recurring_next_date or None,
+            now,
+            self._recurring_skipped(),
+            self._recurring_remaining(),
         )
+
+    def _recurring_upcoming(self, count):
+        """The next ``count`` occurrences with their send moments, the skipped
+        ones marked (:meth:`~..tools.recurrence.Recurrence.upcoming`)."""
+        self.ensure_one()
+        if self.recurring_state != "active":
+            return []
+        return self._recurring_recurrence().upcoming(
+            self.recurring_next_date or None,
+            count,
+            self._recurring_skipped(),
+            self._recurring_remaining(),
+        )
+
+    # --- skipping one invoice ----------------------------------------------------
+    def action_recurring_skip_next(self):
+        """Skip the next invoice that would be made; tracked on the chatter."""
+        self._recurring_check_access()
+        for move in self.filtered(lambda m: m.recurring_state == "active"):
+            skipped = move._recurring_skipped()
+            upcoming = move._recurring_upcoming(len(skipped) + 1)
+            moment = next((m for m in upcoming if not m.skipped), None)
+            if not moment:
+                raise UserError(_("This recurring invoice has no invoice to skip."))
+            move._recurring_write(
+                {
+                    "recurring_skipped_dates": self._recurring_skipped_value(
+                        skipped | {moment.date}
+                    )
+                }
+            )
+            move.message_post(
+                body=_(
+                    "The invoice for %(period)s, to be sent on %(date)s, is skipped.",
+                    period=move._recurring_period_name(moment.date, self.env.lang),
+                    date=format_date(self.env, moment.send_date),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
+
+    def action_recurring_restore_skipped(self):
+        """Make again the first skipped invoice whose send day has not passed."""
+        self._recurring_check_access()
+        now = fields.Datetime.now()
+        for move in self.filtered(lambda m: m.recurring_state == "active"):
+            skipped = move._recurring_skipped()
+            schedule = move._recurring_recurrence()
+            restorable = schedule.restorable(skipped, now)
+            if not restorable:
+                raise UserError(
+                    _(
+                        "No skipped invoice can be restored: their send days have "
+                        "passed."
+                    )
+                )
+            day = restorable[0]
+            move._recurring_write(
+                {
+                    "recurring_skipped_dates": self._recurring_skipped_value(
+                        skipped - {day}
+                    )
+                }
+            )
+            move.message_post(
+                body=_(
+                    "The invoice for %(period)s is no longer skipped: it is sent on "
+                    "%(date)s.",
+                    period=move._recurring_period_name(day, self.env.lang),
+                    date=format_date(self.env, schedule.send_date(day)),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+        return True
 
     def _recurring_error_message(self, error):
         """Translate an error of the recurrence engine for the user."""
+        if isinstance(error, recurrence.StartTooEarlyError) and error.days_ahead:
+            return _(
+                "The first invoice is sent %(days)s days before its period begins, "
+                "and tomorrow at the earliest: the start date must be %(date)s or "
+                "later.",
+                days=error.days_ahead,
+                date=format_date(self.env, error.earliest),
+            )
         if isinstance(error, recurrence.StartTooEarlyError):
             return _(
                 "The start date must be tomorrow (%(date)s) or later: recurring "
@@ -123,6 +370,13 @@ class AccountMove(models.Model):
             )
         if isinstance(error, recurrence.InvalidPeriodError):
             return _("Choose a period: week, month, quarter or year.")
+        if isinstance(error, recurrence.InvalidIntervalError):
+            return _("Invoice every 1 to %(max)s periods.", max=recurrence.MAX_INTERVAL)
+        if isinstance(error, recurrence.InvalidDaysAheadError):
+            return _(
+                "Invoices can be sent 0 to %(max)s days before their period begins.",
+                max=recurrence.MAX_DAYS_AHEAD,
+            )
         if isinstance(error, recurrence.InvalidTimezoneError):
             return _(
                 "The timezone of recurring invoices is not valid; choose one in "
@@ -133,9 +387,14 @@ class AccountMove(models.Model):
     # --- the side panel ----------------------------------------------------------
     @api.depends(
         "recurring_state",
-        "recurring_next_date",
+        "recurring_period",
+        "recurring_interval",
+        "recurring_days_ahead",
         "recurring_end_date",
+        "recurring_max_invoices",
+        "recurring_next_date",
         "recurring_skipped_dates",
+        "recurring_paused_until",
         "recurring_invoice_ids",
     )
     def _compute_recurring_panel(self):
@@ -146,27 +405,40 @@ class AccountMove(models.Model):
 
     def _recurring_panel_values(self):
         """What the side panel shows: the latest invoices made, newest first,
-        and the next send moments. Its cost does not grow with the history."""
+        and the next send days with the period each invoice is for. Its cost
+        does not grow with the history."""
         self.ensure_one()
         invoices = self.search(
             [("recurring_template_id", "=", self._origin.id or 0)],
             order="recurring_occurrence_date desc, id desc",
             limit=PANEL_INVOICES,
         )
-        upcoming = []
-        if self.recurring_state == "active" and self.recurring_next_date:
-            upcoming = self._recurring_recurrence().upcoming(
-                self.recurring_next_date, PANEL_UPCOMING, self._recurring_skipped()
-            )
+        try:
+            upcoming = self._recurring_upcoming(PANEL_UPCOMING)
+        except (recurrence.RecurrenceError, TypeError):
+            upcoming = []  # a schedule being edited, not valid yet
         return {
             "template": self,
             "invoices": invoices,
             "invoice_count": self.recurring_invoice_count,
-            "upcoming": upcoming,
+            "upcoming": self._recurring_upcoming_lines(upcoming),
             "payment_states": dict(
                 self._fields["payment_state"]._description_selection(self.env)
             ),
         }
+
+    def _recurring_upcoming_lines(self, upcoming, period=None, interval=None):
+        """Each upcoming send moment with the name of the period its invoice
+        is for, in the user's language, for the panel and the dialog."""
+        return [
+            {
+                "moment": moment,
+                "period": self._recurring_period_name(
+                    moment.date, self.env.lang, period=period, interval=interval
+                ),
+            }
+            for moment in upcoming
+        ]
 
     def _recurring_panel_html(self):
         return self.env["ir.qweb"]._render(

@@ -3,6 +3,7 @@ from . import (
     test_install,
     test_recurring_cron,
     test_recurring_safety,
+    test_recurring_schedule,
     test_recurring_send,
     test_recurring_template,
     test_rpc_access,

@@ -61,14 +61,22 @@ class RecurringInvoiceCase(AccountTestInvoicingCommon):
         )
 
     def make_template(
-        self, period="month", start=date(2027, 1, 31), end=None, at=None, **values
+        self,
+        period="month",
+        start=date(2027, 1, 31),
+        end=None,
+        at=None,
+        options=None,
+        **values,
     ):
-        """A template set up the day before ``start`` (or at ``at``)."""
+        """A template set up at noon the day before its first send day (or at
+        ``at``); ``options`` go to ``_recurring_setup`` (interval, days ahead...)."""
+        options = options or {}
         draft = self.make_draft(**values)
-        eve = start - timedelta(days=1)
+        eve = start - timedelta(days=1 + options.get("days_ahead", 0))
         at = at or oslo(eve.year, eve.month, eve.day, 12, 0)
         with freeze_time(at):
-            draft._recurring_setup(period, start, end)
+            draft._recurring_setup(period, start, end, **options)
         return draft
 
     def flush_tracking(self):

@@ -98,6 +98,7 @@ __all__ = [
     "local_today",
     "next_send_moment",
     "period_name",
+    "send_date",
     "validate_setup",
 ]
 
@@ -191,12 +192,14 @@ class EndBeforeStartError(RecurrenceError):
 
 class StartTooEarlyError(RecurrenceError):
     """The first send day of a new setup is not tomorrow or later: ``earliest``
-    is the first start date allowed."""
+    is the first start date allowed, its invoice sent ``days_ahead`` days
+    before it."""
 
-    def __init__(self, start: date, earliest: date) -> None:
-        super().__init__(start, earliest)
+    def __init__(self, start: date, earliest: date, days_ahead: int = 0) -> None:
+        super().__init__(start, earliest, days_ahead)
         self.start = start
         self.earliest = earliest
+        self.days_ahead = days_ahead
 
     def __str__(self) -> str:
         return f"start date {self.start} is before the earliest allowed {self.earliest}"
@@ -393,6 +396,15 @@ class Recurrence:
             raise ValueError(f"{d} is not an occurrence of {self!r}")
         return self._bounded(self._nth_or_none(n + 1))
 
+    def anchored_at(self, next_date: date) -> Recurrence:
+        """Return this recurrence, changed while running, so that its next
+        invoice stays on ``next_date``: itself when ``next_date`` is one of its
+        occurrences (the dates stay anchored on the start), else the same
+        recurrence started on ``next_date``."""
+        if self.index(next_date) is not None:
+            return self
+        return dataclasses.replace(self, start=next_date)
+
     def first_on_or_after(self, d: date) -> date | None:
         """Return the first occurrence on or after ``d``; None when past the end."""
         return self._bounded(self._nth_or_none(self._first_index_on_or_after(d)))
@@ -401,7 +413,7 @@ class Recurrence:
 
     def send_date(self, d: date) -> date:
         """Return the day the invoice of occurrence ``d`` is made and sent."""
-        return date.fromordinal(max(d.toordinal() - self.days_ahead, 1))
+        return send_date(d, self.days_ahead)
 
     def local_send_moment(self, d: date) -> datetime:
         """Return the moment ``d`` becomes due, as an aware datetime in ``tz``.
@@ -451,6 +463,12 @@ class Recurrence:
         if remaining is not None and len(make) == remaining:
             following = None
         return Plan(tuple(make), following, self._skipped_from(skipped, following))
+
+    def restorable(self, skipped: Collection[date], now: datetime) -> list[date]:
+        """Return the skipped occurrences whose send moment is still after
+        ``now``, oldest first: those a user may still decide to make."""
+        now_utc = _as_utc(now)
+        return sorted(d for d in skipped if not self._reached(d, now_utc))
 
     def upcoming(
         self,
@@ -609,6 +627,12 @@ class Recurrence:
 # --------------------------------------------------------------------------
 
 
+def send_date(occurrence: date, days_ahead: int = 0) -> date:
+    """Return the day the invoice of ``occurrence`` is made and sent, made
+    ``days_ahead`` days before the period it is for."""
+    return date.fromordinal(max(occurrence.toordinal() - days_ahead, 1))
+
+
 def local_today(tz: str, now: datetime) -> date:
     """Return the date in time zone ``tz`` at instant ``now`` (naive means UTC)."""
     return _as_utc(now).astimezone(_timezone(tz)).date()
@@ -676,7 +700,7 @@ def validate_setup(
     )
     earliest = earliest_start(tz, now=now, days_ahead=days_ahead)
     if start < earliest:
-        raise StartTooEarlyError(start, earliest)
+        raise StartTooEarlyError(start, earliest, days_ahead)
     today = local_today(tz, now)
     try:
         latest = today.replace(year=today.year + 1)

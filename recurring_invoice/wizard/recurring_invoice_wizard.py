@@ -1,8 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from markupsafe import Markup
-
 from odoo import api, fields, models
-from odoo.tools import format_date, format_time
 
 from ..models.account_move_recurring_schedule import PERIOD_SELECTION
 from ..tools import recurrence
@@ -21,18 +18,46 @@ class RecurringInvoiceWizard(models.TransientModel):
     period = fields.Selection(
         PERIOD_SELECTION, string="Period", required=True, default="month"
     )
+    interval = fields.Integer(
+        string="Every",
+        required=True,
+        default=1,
+        help="Every how many periods an invoice is made: 2 with Month is every "
+        "other month.",
+    )
     start_date = fields.Date(
         string="Start Date",
         required=True,
         default=lambda self: self._default_start_date(),
-        help="The first invoice is made and sent on this date; tomorrow at the "
-        "earliest.",
+        help="The first day of the period the first invoice is for. The first "
+        "invoice is sent tomorrow at the earliest.",
+    )
+    days_ahead = fields.Integer(
+        string="Days Ahead",
+        default=0,
+        help="Make, post and send each invoice this many days before the period "
+        "it is for begins (0: on its first day).",
+    )
+    due_on_period_start = fields.Boolean(
+        string="Due on the First Day of the Period",
+        help="The invoice is due on the first day of the period it is for, "
+        "instead of by the payment terms.",
+    )
+    end_type = fields.Selection(
+        [
+            ("none", "Until stopped"),
+            ("date", "On a date"),
+            ("count", "After a number of invoices"),
+        ],
+        string="Ends",
+        required=True,
+        default="none",
     )
     end_date = fields.Date(
         string="End Date",
-        help="No invoice is made after this date. Leave empty to send until "
-        "you stop it.",
+        help="No invoice is made for a period that begins after this day.",
     )
+    max_invoices = fields.Integer(string="Number of Invoices", default=12)
     preview = fields.Html(
         string="First Invoices",
         compute="_compute_preview",
@@ -47,35 +72,74 @@ class RecurringInvoiceWizard(models.TransientModel):
             company.recurring_invoice_tz, now=fields.Datetime.now()
         )
 
-    @api.depends("period", "start_date", "end_date", "company_id")
+    @api.onchange("days_ahead")
+    def _onchange_days_ahead(self):
+        """Keep the first send day tomorrow or later as the days ahead grow."""
+        company = self.company_id or self.env.company
+        earliest = recurrence.earliest_start(
+            company.recurring_invoice_tz,
+            now=fields.Datetime.now(),
+            days_ahead=max(self.days_ahead, 0),
+        )
+        if self.start_date and self.start_date < earliest:
+            self.start_date = earliest
+
+    @api.depends(
+        "period",
+        "interval",
+        "start_date",
+        "days_ahead",
+        "end_type",
+        "end_date",
+        "max_invoices",
+        "company_id",
+    )
     def _compute_preview(self):
         for wizard in self:
             wizard.preview = wizard._preview_html()
 
+    def _schedule_options(self):
+        """The options of the schedule, as ``_recurring_setup`` takes them."""
+        self.ensure_one()
+        return {
+            "end_date": self.end_type == "date" and self.end_date,
+            "interval": self.interval,
+            "days_ahead": self.days_ahead,
+            "max_invoices": self.max_invoices if self.end_type == "count" else 0,
+            "due_on_period_start": self.due_on_period_start,
+        }
+
     def _preview_html(self):
         self.ensure_one()
         company = self.company_id or self.env.company
+        options = self._schedule_options()
         try:
             schedule = recurrence.Recurrence(
                 self.period,
                 self.start_date,
-                self.end_date or None,
+                options["end_date"] or None,
                 tz=company.recurring_invoice_tz,
                 send_time=company._recurring_send_time(),
+                interval=self.interval,
+                days_ahead=self.days_ahead,
             )
         except (recurrence.RecurrenceError, TypeError, ValueError):
             return False
-        items = Markup("").join(
-            Markup("<li>%s %s</li>")
-            % (
-                format_date(self.env, moment.date),
-                format_time(self.env, moment.local.time(), time_format="short"),
-            )
-            for moment in schedule.upcoming(schedule.start, PREVIEW_COUNT)
+        upcoming = schedule.upcoming(
+            schedule.start,
+            PREVIEW_COUNT,
+            remaining=options["max_invoices"] or None,
         )
-        return Markup("<ul class='mb-0'>%s</ul>") % items
+        lines = self.move_id._recurring_upcoming_lines(
+            upcoming, period=self.period, interval=self.interval
+        )
+        return self.env["ir.qweb"]._render(
+            "recurring_invoice.recurring_upcoming_list", {"upcoming": lines}
+        )
 
     def action_confirm(self):
         self.ensure_one()
-        self.move_id._recurring_setup(self.period, self.start_date, self.end_date)
+        self.move_id._recurring_setup(
+            self.period, self.start_date, **self._schedule_options()
+        )
         return {"type": "ir.actions.act_window_close"}

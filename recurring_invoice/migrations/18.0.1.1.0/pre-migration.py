@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""18.0.1.1.0: no field means two things any more.
+"""18.0.1.1.0: no field means two things any more; schedules get options.
 
 Before, three fields served both templates and the invoices they made:
 ``recurring_retry_after``, ``recurring_last_error`` and ``recurring_to_report``.
@@ -7,7 +7,9 @@ They become ``recurring_make_*`` on templates and ``recurring_send_*`` on made
 invoices, with their values. A pause window kept on a template
 (``recurring_skip_from``/``recurring_skip_until``) becomes the occurrence dates
 it skips (``recurring_skipped_dates``). The daily summary's e-mail template,
-kept from updates, is pointed at the new fields.
+kept from updates, is pointed at the new fields. Existing templates invoice
+every period (interval 1), counted from their start date, on the first day of
+the period (no days ahead): their next send day is their next date.
 """
 
 import json
@@ -29,6 +31,10 @@ NEW_COLUMNS = {
     "recurring_send_error": "text",
     "recurring_send_to_report": "boolean",
     "recurring_skipped_dates": "jsonb",
+    "recurring_interval": "int4",
+    "recurring_days_ahead": "int4",
+    "recurring_anchor_date": "date",
+    "recurring_next_send_date": "date",
 }
 OLD_COLUMNS = (
     "recurring_retry_after",
@@ -99,6 +105,17 @@ def migrate(cr, version):
                 OR recurring_send_state IS NOT NULL)
         """
     )
+    cr.execute(
+        """
+        UPDATE account_move
+           SET recurring_interval = 1,
+               recurring_days_ahead = 0,
+               recurring_anchor_date = recurring_start_date,
+               recurring_next_send_date = recurring_next_date
+         WHERE recurring_state IS NOT NULL
+        """
+    )
+    cr.execute("DROP INDEX IF EXISTS account_move_recurring_due_index")
     for move_id, skipped in list(_skipped_dates(cr)):
         cr.execute(
             "UPDATE account_move SET recurring_skipped_dates = %s WHERE id = %s",
