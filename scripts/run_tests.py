@@ -10,6 +10,7 @@ the end. The last line counts both suites: ``N passed, N failed, N skipped``.
 """
 
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -105,6 +106,7 @@ def odoo_suite(install):
     LOG_DIR.mkdir(exist_ok=True)
     options = ["-c", install.rc, "-d", database, "--addons-path", install.addons_path]
     odoo, pg_env = install.command, install.pg_env()
+    filestore = install.data_dir / "filestore" / database
     passed = failed = skipped = 0
     try:
         install = run(
@@ -182,6 +184,7 @@ def odoo_suite(install):
             check=False,
             capture_output=True,
         )
+        shutil.rmtree(filestore, ignore_errors=True)
     return passed, failed, skipped
 
 

@@ -5,6 +5,7 @@ Odoo is found as `make test` finds it (scripts/odoo_install.py).
 """
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -39,6 +40,7 @@ def main():
                 return 1
     finally:
         subprocess.run(["dropdb", "--if-exists", database], env=install.pg_env())
+        shutil.rmtree(install.data_dir / "filestore" / database, ignore_errors=True)
         if started:
             started.stop()
     say(f"Updated the .pot; translate the empty entries of {po.relative_to(ROOT)}.")
