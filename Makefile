@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-faults bench bench-engine i18n
+.PHONY: run stop test test-faults bench bench-engine i18n
 
 $(STAMP): requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +17,10 @@ test-faults:
 	$(PYTHON) faults/run_faults.py
 
 run:
-	bash scripts/run_demo.sh
+	$(PYTHON) scripts/run_demo.py
+
+stop:
+	$(PYTHON) scripts/run_demo.py --stop
 
 bench:
 	$(PYTHON) bench/bench_recurring.py
@@ -26,4 +29,4 @@ bench-engine: $(STAMP)
 	$(VENV)/bin/python bench/bench_engine.py
 
 i18n:
-	bash scripts/update_i18n.sh
+	$(PYTHON) scripts/update_i18n.py

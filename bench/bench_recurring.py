@@ -775,8 +775,9 @@ def main():
     clock = Clock()
     try:
         install = find_odoo()
+        cluster = install.reach_database()  # a private cluster started here
     except OdooMissing as error:
-        say(f"bench: {error}")
+        say(f"bench: missing {error}")
         return 2
     database = f"ri_bench_{uuid.uuid4().hex[:10]}"
     log_dir = Path(tempfile.mkdtemp(prefix=f"{database}_logs_"))
@@ -810,6 +811,8 @@ def main():
         else:
             dropped = drop_database(database)
             bench.log(f"database {database} {'dropped' if dropped else 'NOT dropped'}")
+        if cluster:
+            cluster.stop()
     if odoo.error_lines:
         say(f"Odoo logged {len(odoo.error_lines)} ERROR line(s), the first:")
         for line in odoo.error_lines[:5]:

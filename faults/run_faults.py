@@ -219,6 +219,8 @@ class Odoo:
     def __init__(self):
         try:
             install = find_odoo()
+            #: the private PostgreSQL cluster started here, stopped at the end
+            self.cluster = install.reach_database()
         except OdooMissing as error:
             raise ScenarioError(str(error)) from None
         self.command = install.command
@@ -1205,6 +1207,8 @@ class Suite:
                 shell.kill()
             for db in self.dbs:
                 self.odoo.drop(db)
+            if self.odoo.cluster:
+                self.odoo.cluster.stop()
         if not failed and not self.keep_logs:
             shutil.rmtree(self.workdir, ignore_errors=True)
 

@@ -1,9 +1,11 @@
-"""The installed Odoo 18, as the project's runners find it.
+"""The Odoo 18 the project's runners use, and its PostgreSQL.
 
-`make test` (scripts/run_tests.py), `make bench` (bench/bench_recurring.py) and
-`make test-faults` (faults/run_faults.py) drive real ``odoo`` processes. They
-find Odoo the way every add-on does: the ``odoo`` command on PATH, configured by
-``~/.odoorc`` (or the file ``$ODOO_RC`` names), whose ``addons_path`` gets this
+`make test` (scripts/run_tests.py), `make run` (scripts/run_demo.py), `make bench`
+(bench/bench_recurring.py) and `make test-faults` (faults/run_faults.py) drive
+real ``odoo`` processes. A user's own Odoo always wins: the ``odoo`` command on
+PATH, configured by ``~/.odoorc`` (or the file ``$ODOO_RC`` names). Without one,
+they use the Odoo 18 built in the per-user cache (scripts/odoo_cache.py), built
+the first time. Either way the configuration's ``addons_path`` gets this
 repository appended. Plain Python, no ``odoo`` import.
 """
 
@@ -13,6 +15,16 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+
+from odoo_cache import (
+    Cluster,
+    OdooMissing,
+    cache_dir,
+    cached_odoo,
+    locked,
+    os_user,
+    say,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,16 +40,14 @@ PG_VARIABLES = {
 }
 
 
-class OdooMissing(Exception):
-    """No usable Odoo 18 here; the message says what is missing."""
-
-
 class OdooInstall:
-    """The ``odoo`` command and its configuration file."""
+    """The ``odoo`` command and its configuration file; ``cache`` is the
+    cache's folder when it is the cached build."""
 
-    def __init__(self, command, rc):
+    def __init__(self, command, rc, cache=None):
         self.command = command
         self.rc = rc
+        self.cache = cache
         config = configparser.ConfigParser(interpolation=None)
         config.read(rc)
         self.options = dict(config["options"]) if config.has_section("options") else {}
@@ -63,9 +73,70 @@ class OdooInstall:
                 env[variable] = value
         return env
 
+    def reach_database(self):
+        """Make sure PostgreSQL answers; returns the private cluster when this
+        call started it (for the caller to stop), else None.
+
+        An installed Odoo uses the server its configuration names. The cached
+        build uses the server answering on the default socket, with a role for
+        the current user, else its private cluster, which every process started
+        from here reaches through PGHOST."""
+        if not shutil.which("pg_isready"):
+            raise OdooMissing("PostgreSQL (apt-get install postgresql)")
+        if not subprocess.run(["pg_isready", "-q"], env=self.pg_env()).returncode:
+            if self.cache:
+                self.ensure_role()
+            return None
+        if not self.cache:
+            raise OdooMissing(f"PostgreSQL (no server answers as {self.rc} says)")
+        with locked(self.cache):
+            cluster = Cluster(self.cache)
+            os.environ["PGHOST"] = str(cluster.socket_dir)
+            if cluster.running():
+                return None
+            say(f"PostgreSQL: no server answers; starting the cluster {cluster.folder}")
+            cluster.start()
+        return cluster
+
+    def ensure_role(self):
+        """Create the database role of the configuration when the server lacks
+        it: root can, as the ``postgres`` OS user."""
+        env = self.pg_env()
+        user = env.get("PGUSER", os_user())
+        probe = subprocess.run(
+            ["psql", "-X", "-d", "postgres", "-c", "SELECT 1"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        if f'role "{user}" does not exist' not in probe.stderr:
+            return
+        env.pop("PGUSER")
+        create = ["runuser", "-u", "postgres", "--", "createuser", "-s", user]
+        if os.geteuid() or subprocess.run(create, env=env, cwd="/").returncode:
+            raise OdooMissing(
+                f"PostgreSQL role {user} "
+                f"(create it: sudo -u postgres createuser -s {user})"
+            )
+
 
 def find_odoo():
-    """The installed Odoo 18, or OdooMissing saying why there is none."""
+    """The Odoo 18 to use: the installed one, else the cached build (built when
+    needed); OdooMissing says why there is none."""
+    try:
+        return installed_odoo()
+    except OdooMissing as not_installed:
+        try:
+            command, rc = cached_odoo()
+        except OdooMissing as error:
+            raise OdooMissing(
+                f"Odoo 18 ({not_installed}; the build in {cache_dir()}: {error})"
+            ) from None
+        return OdooInstall(command, rc, cache=cache_dir())
+
+
+def installed_odoo():
+    """The user's own Odoo 18, or OdooMissing saying why there is none."""
     command = shutil.which("odoo")
     if not command:
         raise OdooMissing("no 'odoo' command on PATH")

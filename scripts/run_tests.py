@@ -2,13 +2,15 @@
 
 The Odoo suite installs the add-on with its tests into a fresh throw-away
 database, then uninstalls it, and fails on any failing test, on any ERROR or
-CRITICAL line in Odoo's log, and when Odoo ran no test at all. Where no Odoo 18
-is found (the ``odoo`` command, configured by ``~/.odoorc`` or ``ODOO_RC``), it
-is skipped and the reason is printed. The last line counts both suites:
-``N passed, N failed``.
+CRITICAL line in Odoo's log, and when Odoo ran no test at all. It runs the
+user's own Odoo 18, else the one built in the per-user cache (built the first
+time, see scripts/odoo_cache.py); where neither can be had, it is skipped and the
+reason is printed. A private PostgreSQL cluster it had to start is stopped at
+the end. The last line counts both suites: ``N passed, N failed, N skipped``.
 """
 
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -103,7 +105,8 @@ def odoo_suite(install):
     database = f"ri_test_{uuid.uuid4().hex[:10]}"
     LOG_DIR.mkdir(exist_ok=True)
     options = ["-c", install.rc, "-d", database, "--addons-path", install.addons_path]
-    odoo = install.command
+    odoo, pg_env = install.command, install.pg_env()
+    filestore = install.data_dir / "filestore" / database
     passed = failed = skipped = 0
     try:
         install = run(
@@ -176,8 +179,12 @@ def odoo_suite(install):
             failed += 1
     finally:
         subprocess.run(
-            ["dropdb", "--if-exists", database], check=False, capture_output=True
+            ["dropdb", "--if-exists", database],
+            env=pg_env,
+            check=False,
+            capture_output=True,
         )
+        shutil.rmtree(filestore, ignore_errors=True)
     return passed, failed, skipped
 
 
@@ -193,20 +200,28 @@ def main():
     failed += f
     skipped += s
 
+    install = started = missing = None
     try:
-        install, missing = find_odoo(), None
+        install = find_odoo()
+        say(f"Odoo 18: {install.command} -c {install.rc}")
+        started = install.reach_database()
     except OdooMissing as error:
         install, missing = None, error
     if not build_wheel():
         say("wheel: build FAILED")
         failed += 1
     if install:
-        p, f, s = odoo_suite(install)
+        try:
+            p, f, s = odoo_suite(install)
+        finally:
+            if started:
+                started.stop()
+                say(f"PostgreSQL: stopped the private cluster in {started.folder}")
         passed += p
         failed += f
         skipped += s
     else:
-        say(f"Odoo suite skipped: {missing}")
+        say(f"Odoo suite skipped: missing {missing}")
     say(f"{passed} passed, {failed} failed, {skipped} skipped")
     return 1 if failed or not passed else 0
 
