@@ -138,21 +138,10 @@ class AccountMove(models.Model):
     )
     def _check_recurring_schedule(self):
         for move in self.filtered("recurring_state"):
-            if not 1 <= move.recurring_interval <= recurrence.MAX_INTERVAL:
-                raise ValidationError(
-                    _(
-                        "Invoice every 1 to %(max)s periods.",
-                        max=recurrence.MAX_INTERVAL,
-                    )
-                )
-            if not 0 <= move.recurring_days_ahead <= recurrence.MAX_DAYS_AHEAD:
-                raise ValidationError(
-                    _(
-                        "Invoices can be sent 0 to %(max)s days before their "
-                        "period begins.",
-                        max=recurrence.MAX_DAYS_AHEAD,
-                    )
-                )
+            try:
+                move._recurring_recurrence()
+            except recurrence.RecurrenceError as error:
+                raise ValidationError(move._recurring_error_message(error)) from error
             if move.recurring_max_invoices < 0:
                 raise ValidationError(_("The number of invoices cannot be negative."))
             if move.recurring_max_invoices and move.recurring_end_date:
@@ -197,14 +186,11 @@ class AccountMove(models.Model):
         self.ensure_one()
         new = {field: vals.get(field, self[field]) for field in SCHEDULE_FIELDS}
         try:
-            schedule = recurrence.Recurrence(
-                new["recurring_period"],
-                self.recurring_anchor_date or self.recurring_start_date,
-                None,
-                self.company_id.recurring_invoice_tz,
-                self.company_id._recurring_send_time(),
+            schedule = self._recurring_recurrence(
+                period=new["recurring_period"],
                 interval=new["recurring_interval"] or 1,
                 days_ahead=new["recurring_days_ahead"] or 0,
+                end=None,
             ).anchored_at(self.recurring_next_date)
         except recurrence.RecurrenceError as error:
             raise ValidationError(self._recurring_error_message(error)) from error
