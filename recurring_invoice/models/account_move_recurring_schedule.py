@@ -12,6 +12,7 @@ from datetime import date
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
+from odoo.tools.translate import LazyTranslate
 
 from ..tools import recurrence
 
@@ -26,6 +27,44 @@ PERIOD_SELECTION = [
 PANEL_INVOICES = 10
 PANEL_UPCOMING = 5
 
+
+_lt = LazyTranslate(__name__)
+
+#: The user's message for each rule of the engine a setup may break, by the
+#: engine's error class; the errors carry the values (dates are formatted in
+#: the user's language).
+ENGINE_ERRORS = {
+    recurrence.StartTooEarlyError: _lt(
+        "The start date must be tomorrow (%(earliest)s) or later: recurring "
+        "invoices are made once a day, and none may be missed."
+    ),
+    recurrence.StartTooLateError: _lt(
+        "The start date must be within a year, on %(latest)s at the latest: a "
+        "date further ahead is most likely a typing error. Set the recurring "
+        "invoice up nearer the time."
+    ),
+    recurrence.EndBeforeStartError: _lt(
+        "The end date (%(end)s) must be on or after the start date (%(start)s)."
+    ),
+    recurrence.InvalidPeriodError: _lt(
+        "Choose a period: week, month, quarter or year."
+    ),
+    recurrence.InvalidIntervalError: _lt(
+        "Invoice every 1 to %(max_interval)s periods."
+    ),
+    recurrence.InvalidDaysAheadError: _lt(
+        "Invoices can be sent 0 to %(max_days_ahead)s days before their period "
+        "begins."
+    ),
+    recurrence.InvalidTimezoneError: _lt(
+        "The timezone of recurring invoices is not valid; choose one in the "
+        "Invoicing settings."
+    ),
+}
+START_TOO_EARLY_AHEAD = _lt(
+    "The first invoice is sent %(days_ahead)s days before its period begins, and "
+    "tomorrow at the earliest: the start date must be %(earliest)s or later."
+)
 
 #: What may change in a running template's schedule, from its next invoice on.
 SCHEDULE_FIELDS = {
@@ -326,49 +365,20 @@ class AccountMove(models.Model):
 
     def _recurring_error_message(self, error):
         """Translate an error of the recurrence engine for the user."""
+        message = ENGINE_ERRORS.get(type(error))
         if isinstance(error, recurrence.StartTooEarlyError) and error.days_ahead:
-            return _(
-                "The first invoice is sent %(days)s days before its period begins, "
-                "and tomorrow at the earliest: the start date must be %(date)s or "
-                "later.",
-                days=error.days_ahead,
-                date=format_date(self.env, error.earliest),
-            )
-        if isinstance(error, recurrence.StartTooEarlyError):
-            return _(
-                "The start date must be tomorrow (%(date)s) or later: recurring "
-                "invoices are made once a day, and none may be missed.",
-                date=format_date(self.env, error.earliest),
-            )
-        if isinstance(error, recurrence.StartTooLateError):
-            return _(
-                "The start date must be within a year, on %(date)s at the latest: "
-                "a date further ahead is most likely a typing error. Set the "
-                "recurring invoice up nearer the time.",
-                date=format_date(self.env, error.latest),
-            )
-        if isinstance(error, recurrence.EndBeforeStartError):
-            return _(
-                "The end date (%(end)s) must be on or after the start date "
-                "(%(start)s).",
-                end=format_date(self.env, error.end),
-                start=format_date(self.env, error.start),
-            )
-        if isinstance(error, recurrence.InvalidPeriodError):
-            return _("Choose a period: week, month, quarter or year.")
-        if isinstance(error, recurrence.InvalidIntervalError):
-            return _("Invoice every 1 to %(max)s periods.", max=recurrence.MAX_INTERVAL)
-        if isinstance(error, recurrence.InvalidDaysAheadError):
-            return _(
-                "Invoices can be sent 0 to %(max)s days before their period begins.",
-                max=recurrence.MAX_DAYS_AHEAD,
-            )
-        if isinstance(error, recurrence.InvalidTimezoneError):
-            return _(
-                "The timezone of recurring invoices is not valid; choose one in "
-                "the Invoicing settings."
-            )
-        return str(error)
+            message = START_TOO_EARLY_AHEAD
+        if message is None:
+            return str(error)
+        values = {
+            name: format_date(self.env, value) if isinstance(value, date) else value
+            for name, value in vars(error).items()
+        }
+        values.update(
+            max_interval=recurrence.MAX_INTERVAL,
+            max_days_ahead=recurrence.MAX_DAYS_AHEAD,
+        )
+        return self.env._(message) % values
 
     # --- the side panel ----------------------------------------------------------
     @api.depends(

@@ -130,64 +130,50 @@ class RecurrenceError(ValueError):
     """Base class of the setup errors; the subclass tells the rule broken.
 
     The offending values are kept as attributes (and as ``args``), so callers can
-    build their own, translated, message from them.
+    build their own, translated, message from them; ``str()`` gives a message
+    for developers and logs.
     """
+
+    message = "invalid recurrence"
+
+    def __init__(self, **values: object) -> None:
+        super().__init__(*values.values())
+        self.__dict__.update(values)
+
+    def __str__(self) -> str:
+        return self.message.format(**self.__dict__)
 
 
 class InvalidPeriodError(RecurrenceError):
-    """The period is not one of :data:`PERIODS`."""
+    """The period (``period``) is not one of :data:`PERIODS`."""
 
-    def __init__(self, period: object) -> None:
-        super().__init__(period)
-        self.period = period
-
-    def __str__(self) -> str:
-        return f"invalid period {self.period!r}, expected one of {PERIODS}"
+    message = "invalid period {period!r}, expected one of " + ", ".join(PERIODS)
 
 
 class InvalidIntervalError(RecurrenceError):
-    """The interval is not a whole number from 1 to :data:`MAX_INTERVAL`."""
+    """The interval (``interval``) is not a whole number from 1 to
+    :data:`MAX_INTERVAL`."""
 
-    def __init__(self, interval: object) -> None:
-        super().__init__(interval)
-        self.interval = interval
-
-    def __str__(self) -> str:
-        return f"interval {self.interval!r} is not from 1 to {MAX_INTERVAL}"
+    message = "interval {interval!r} is not from 1 to " + str(MAX_INTERVAL)
 
 
 class InvalidDaysAheadError(RecurrenceError):
-    """The days ahead are not a whole number from 0 to :data:`MAX_DAYS_AHEAD`."""
+    """The days ahead (``days_ahead``) are not a whole number from 0 to
+    :data:`MAX_DAYS_AHEAD`."""
 
-    def __init__(self, days_ahead: object) -> None:
-        super().__init__(days_ahead)
-        self.days_ahead = days_ahead
-
-    def __str__(self) -> str:
-        return f"days ahead {self.days_ahead!r} is not from 0 to {MAX_DAYS_AHEAD}"
+    message = "days ahead {days_ahead!r} is not from 0 to " + str(MAX_DAYS_AHEAD)
 
 
 class InvalidTimezoneError(RecurrenceError):
-    """The time zone is not a name known to pytz."""
+    """The time zone (``tz``) is not a name known to pytz."""
 
-    def __init__(self, tz: object) -> None:
-        super().__init__(tz)
-        self.tz = tz
-
-    def __str__(self) -> str:
-        return f"unknown time zone {self.tz!r}"
+    message = "unknown time zone {tz!r}"
 
 
 class EndBeforeStartError(RecurrenceError):
-    """The end date lies before the start date."""
+    """The end date (``end``) lies before the start date (``start``)."""
 
-    def __init__(self, start: date, end: date) -> None:
-        super().__init__(start, end)
-        self.start = start
-        self.end = end
-
-    def __str__(self) -> str:
-        return f"end date {self.end} is before start date {self.start}"
+    message = "end date {end} is before start date {start}"
 
 
 class StartTooEarlyError(RecurrenceError):
@@ -195,27 +181,15 @@ class StartTooEarlyError(RecurrenceError):
     is the first start date allowed, its invoice sent ``days_ahead`` days
     before it."""
 
-    def __init__(self, start: date, earliest: date, days_ahead: int = 0) -> None:
-        super().__init__(start, earliest, days_ahead)
-        self.start = start
-        self.earliest = earliest
-        self.days_ahead = days_ahead
-
-    def __str__(self) -> str:
-        return f"start date {self.start} is before the earliest allowed {self.earliest}"
+    message = "start date {start} is before the earliest allowed {earliest}"
 
 
 class StartTooLateError(RecurrenceError):
-    """The start date of a new setup is more than a year ahead: most likely a
-    typing error (2062 for 2026), which would silently make nothing for years."""
+    """The start date of a new setup is more than a year ahead (after
+    ``latest``): most likely a typing error (2062 for 2026), which would
+    silently make nothing for years."""
 
-    def __init__(self, start: date, latest: date) -> None:
-        super().__init__(start, latest)
-        self.start = start
-        self.latest = latest
-
-    def __str__(self) -> str:
-        return f"start date {self.start} is after the latest allowed {self.latest}"
+    message = "start date {start} is after the latest allowed {latest}"
 
 
 # --------------------------------------------------------------------------
@@ -236,11 +210,11 @@ def _days_in_month(year: int, month: int) -> int:
 def _timezone(name: object) -> pytz.BaseTzInfo:
     """Return the pytz time zone called ``name``, or raise InvalidTimezoneError."""
     if not isinstance(name, str):
-        raise InvalidTimezoneError(name)
+        raise InvalidTimezoneError(tz=name)
     try:
         return pytz.timezone(name)
     except pytz.UnknownTimeZoneError:
-        raise InvalidTimezoneError(name) from None
+        raise InvalidTimezoneError(tz=name) from None
 
 
 def _as_utc(moment: datetime) -> datetime:
@@ -330,25 +304,25 @@ class Recurrence:
 
     def __post_init__(self) -> None:
         if self.period not in PERIODS:
-            raise InvalidPeriodError(self.period)
+            raise InvalidPeriodError(period=self.period)
         if (
             not isinstance(self.interval, int)
             or isinstance(self.interval, bool)
             or not 1 <= self.interval <= MAX_INTERVAL
         ):
-            raise InvalidIntervalError(self.interval)
+            raise InvalidIntervalError(interval=self.interval)
         if (
             not isinstance(self.days_ahead, int)
             or isinstance(self.days_ahead, bool)
             or not 0 <= self.days_ahead <= MAX_DAYS_AHEAD
         ):
-            raise InvalidDaysAheadError(self.days_ahead)
+            raise InvalidDaysAheadError(days_ahead=self.days_ahead)
         _timezone(self.tz)
         _check_date("start", self.start)
         if self.end is not None:
             _check_date("end", self.end)
             if self.end < self.start:
-                raise EndBeforeStartError(self.start, self.end)
+                raise EndBeforeStartError(start=self.start, end=self.end)
         if not isinstance(self.send_time, time) or self.send_time.tzinfo is not None:
             raise TypeError("send_time must be a naive time (local to tz)")
 
@@ -700,14 +674,14 @@ def validate_setup(
     )
     earliest = earliest_start(tz, now=now, days_ahead=days_ahead)
     if start < earliest:
-        raise StartTooEarlyError(start, earliest, days_ahead)
+        raise StartTooEarlyError(start=start, earliest=earliest, days_ahead=days_ahead)
     today = local_today(tz, now)
     try:
         latest = today.replace(year=today.year + 1)
     except ValueError:  # 29 February
         latest = date(today.year + 1, 2, 28)
     if start > latest:
-        raise StartTooLateError(start, latest)
+        raise StartTooLateError(start=start, latest=latest)
     return recurrence
 
 
@@ -736,9 +710,9 @@ def period_name(
     except in English, where the abbreviated one (``Q1``) is the common usage.
     """
     if period not in PERIODS:
-        raise InvalidPeriodError(period)
+        raise InvalidPeriodError(period=period)
     if not isinstance(interval, int) or not 1 <= interval <= MAX_INTERVAL:
-        raise InvalidIntervalError(interval)
+        raise InvalidIntervalError(interval=interval)
     if period == "week":
         first_year, first_week, _ = d.isocalendar()
         last_year, last_week, _ = (d + timedelta(weeks=interval - 1)).isocalendar()
