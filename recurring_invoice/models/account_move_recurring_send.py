@@ -116,7 +116,10 @@ class AccountMove(models.Model):
             or self.browse()
         )
         for invoice in invoices:
-            invoice = invoice.with_company(invoice.company_id)
+            # Its chatter notes and errors in the language of its company.
+            invoice = invoice.with_company(invoice.company_id).with_context(
+                lang=invoice.company_id._recurring_lang()
+            )
             try:
                 with self.env.cr.savepoint():
                     invoice._recurring_send()
