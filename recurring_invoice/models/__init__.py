@@ -7,5 +7,6 @@ from . import (
     ir_actions_report,
     mail_mail,
     res_company,
+    res_company_demo,
     res_config_settings,
 )
