@@ -1,5 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Install and uninstall hooks."""
+"""Installing: make room for a computed column without computing it for every
+journal entry. Uninstalling: give back Odoo's invoice actions the domain they
+had before installing, and keep the Norwegian demo company."""
 
 from odoo.tools.sql import column_exists, create_column
 
@@ -15,7 +17,11 @@ def pre_init_hook(env):
 
 
 def uninstall_hook(env):
-    """Give back Odoo's invoice actions the domain they had before installing."""
+    """Give back Odoo's invoice actions the domain they had before installing;
+    the Norwegian demo company stays: its accounting cannot be deleted."""
+    env["ir.model.data"].search(
+        [("module", "=", "recurring_invoice"), ("name", "=", "demo_company_no")]
+    ).unlink()
     for xmlid in (
         "account.action_move_out_invoice_type",
         "account.action_move_out_invoice",

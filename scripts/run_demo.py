@@ -35,9 +35,10 @@ def run(database):
         text=True,
     ).stdout.strip()
     if state != "installed":
-        say(f"Creating the database {database}: {ADDON}, its demo data, nb_NO...")
+        say(f"Creating {database}: {ADDON}, l10n_no, their demo data, nb_NO...")
         created = subprocess.run(
-            [*odoo, "-i", ADDON, "--load-language", "nb_NO", "--stop-after-init"]
+            [*odoo, "-i", f"{ADDON},l10n_no", "--load-language", "nb_NO"]
+            + ["--stop-after-init"]
             + ["--max-cron-threads", "0"],
             env=install.pg_env(),
         )

@@ -114,8 +114,9 @@ def odoo_suite(install):
                 odoo,
                 *options,
                 "-i",
-                ADDON,
-                # with demo data, as OCA's CI and Odoo's runbot install it
+                # with Norway's localisation, and demo data as OCA's CI and
+                # Odoo's runbot install it
+                f"{ADDON},l10n_no",
                 "--test-enable",
                 "--test-tags",
                 f"/{ADDON}",

@@ -73,6 +73,13 @@ class AccountMove(models.Model):
     recurring_invoice_count = fields.Integer(
         string="Created Invoices Count", compute="_compute_recurring_invoice_count"
     )
+    recurring_mail_template_id = fields.Many2one(
+        "mail.template",
+        string="Invoice E-mail",
+        domain=[("model", "=", "account.move")],
+        help="The e-mail sent to the customer with each invoice this template "
+        'makes. Empty: the e-mail template "Recurring invoice".',
+    )
     # --- an invoice made from a template ----------------------------------
     recurring_template_id = fields.Many2one(
         "account.move",
@@ -424,6 +431,7 @@ class AccountMove(models.Model):
                 "recurring_template_id": self.id,
                 "recurring_occurrence_date": occurrence_date,
                 "recurring_send_state": "to_send",
+                "recurring_mail_template_id": False,
                 "message_follower_ids": self._recurring_customer_follower(),
             }
         )[0]

@@ -2,12 +2,14 @@
 """Sending the invoices the 06:15 job made, and the daily summary.
 
 Each made invoice waits in the state "to send" until the job sends it through
-Odoo's own sending (the standard invoice e-mail and PDF, or the customer's own
-sending method), each in its own savepoint: a failure never undoes the invoice,
-which is tried again at the next runs, then left to the user. What was sent,
-and what could not be sent or made, is told once a day to the responsible
-user in one summary e-mail. The fields below are the sending's bookkeeping on
-a made invoice.
+Odoo's own sending (the PDF, the customer's e-invoice format and sending
+method), with the e-mail template of its recurring template ("Recurring
+invoice" unless the template names another one) in the customer's language,
+each in its own savepoint: a failure never undoes the invoice, which is tried
+again at the next runs, then left to the user. What was sent, and what could
+not be sent or made, is told once a day to the responsible user in one
+summary e-mail. The fields below are the sending's bookkeeping on a made
+invoice, and the period it is for, as its e-mail names it.
 """
 
 import logging
@@ -58,6 +60,26 @@ class AccountMove(models.Model):
         readonly=True,
         help="Sent, or could not be sent: to be told in the next daily summary.",
     )
+    recurring_period_name = fields.Char(
+        string="Invoiced Period",
+        compute="_compute_recurring_period_name",
+        help="The period an invoice made by a recurring template is for, in "
+        "the customer's language, as {period} reads in its lines.",
+    )
+
+    @api.depends(
+        "recurring_template_id.recurring_period",
+        "recurring_template_id.partner_id.lang",
+        "recurring_occurrence_date",
+    )
+    def _compute_recurring_period_name(self):
+        for move in self:
+            template = move.recurring_template_id
+            move.recurring_period_name = (
+                template._recurring_period_name(move.recurring_occurrence_date)
+                if template.recurring_period and move.recurring_occurrence_date
+                else False
+            )
 
     def init(self):
         super().init()
@@ -94,7 +116,10 @@ class AccountMove(models.Model):
             or self.browse()
         )
         for invoice in invoices:
-            invoice = invoice.with_company(invoice.company_id)
+            # Its chatter notes and errors in the language of its company.
+            invoice = invoice.with_company(invoice.company_id).with_context(
+                lang=invoice.company_id._recurring_lang()
+            )
             try:
                 with self.env.cr.savepoint():
                     invoice._recurring_send()
@@ -127,7 +152,8 @@ class AccountMove(models.Model):
 
     def _recurring_send(self):
         """Send one invoice made by the scheduler with Odoo's own sending: the
-        standard invoice e-mail and PDF in the customer's language, or the
+        e-mail of its template (_recurring_mail_template) with the PDF and the
+        e-invoice in the customer's format, in the customer's language, or the
         customer's own sending method where Odoo knows one. The e-mail is
         queued: Odoo's mail queue delivers it, and retries it (mail_mail.py),
         instead of this job waiting on the mail server; the PDF is printed
@@ -149,15 +175,28 @@ class AccountMove(models.Model):
                 )
             )
         author = invoice._recurring_responsible_user() or self.env.user
+        mail_template = invoice._recurring_mail_template()
         sender._generate_and_send_invoices(
             invoice,
             allow_raising=True,
             sending_methods=methods,
             author_user_id=author.id,
             author_partner_id=author.partner_id.id,
+            # Odoo's invoice e-mail where the module's was deleted
+            **({"mail_template": mail_template} if mail_template else {}),
         )
         if not invoice.is_move_sent:
             raise UserError(_("Odoo could not send this invoice."))
+
+    def _recurring_mail_template(self):
+        """The e-mail template an invoice made by a recurring template is sent
+        with: the one its template names, else "Recurring invoice" (empty when
+        that was deleted)."""
+        self.ensure_one()
+        return self.recurring_template_id.recurring_mail_template_id or self.env.ref(
+            "recurring_invoice.mail_template_recurring_invoice",
+            raise_if_not_found=False,
+        )
 
     def _recurring_record_send_failure(self, error, now):
         """Keep the invoice posted, tell its chatter (internal note) why it was

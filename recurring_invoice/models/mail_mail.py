@@ -132,7 +132,9 @@ class MailMail(models.Model):
                     }
                 )
             if invoice and mail._recurring_carries_invoice_to_customer(invoice):
-                invoice.sudo()._recurring_record_delivery_failure(reason)
+                invoice.sudo().with_context(
+                    lang=invoice.company_id._recurring_lang()
+                )._recurring_record_delivery_failure(reason)
             return
         retry_at = fields.Datetime.now() + FIRST_RETRY_DELAY * 3 ** (attempts - 1)
         _logger.info(

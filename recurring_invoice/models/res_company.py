@@ -55,6 +55,14 @@ class ResCompany(models.Model):
         )
         return moment.replace(tzinfo=None)
 
+    def _recurring_lang(self):
+        """The language the recurring invoice job writes in for this company
+        (the notes on its invoices and templates, their errors): the
+        company's own, else the current one."""
+        self.ensure_one()
+        lang = self.partner_id.lang
+        return (lang and self.env["res.lang"]._get_code(lang)) or self.env.lang
+
     def _recurring_last_due_date(self, now):
         """The last occurrence date that is due at ``now`` in this company."""
         self.ensure_one()

@@ -1,7 +1,9 @@
 from . import (
     test_i18n,
     test_install,
+    test_norwegian_company,
     test_recurring_cron,
+    test_recurring_mail,
     test_recurring_safety,
     test_recurring_schedule,
     test_recurring_send,
