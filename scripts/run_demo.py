@@ -35,10 +35,9 @@ def run(database):
         text=True,
     ).stdout.strip()
     if state != "installed":
-        say(f"Creating {database}: {ADDON}, l10n_no, their demo data, nb_NO...")
+        say(f"Creating {database}: {ADDON}, l10n_no, their demo data (Norwegian)...")
         created = subprocess.run(
-            [*odoo, "-i", f"{ADDON},l10n_no", "--load-language", "nb_NO"]
-            + ["--stop-after-init"]
+            [*odoo, "-i", f"{ADDON},l10n_no", "--stop-after-init"]
             + ["--max-cron-threads", "0"],
             env=install.pg_env(),
         )

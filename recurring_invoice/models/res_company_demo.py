@@ -144,7 +144,13 @@ class ResCompany(models.Model):
         if company:
             return company
         now = now or fields.Datetime.now()
-        self.env["res.lang"]._activate_lang("nb_NO")
+        # Norwegian for the Norwegian company only: loaded now, once Odoo's
+        # own demo data is in (loaded at the start, as --load-language does,
+        # Odoo's US customers would get it too).
+        if not self.env["res.lang"]._lang_get("nb_NO"):
+            self.env["base.language.install"].create(
+                {"lang_ids": [Command.link(self.env.ref("base.lang_nb_NO").id)]}
+            ).lang_install()
         norway = self.env.ref("base.no")
         nok = self.env.ref("base.NOK")
         # As Norwegians write amounts, 12 500,00 kr: Odoo's NOK puts its
