@@ -1,7 +1,6 @@
 from . import (
     account_move,
     account_move_recurring_job,
-    account_move_recurring_language,
     account_move_recurring_schedule,
     account_move_recurring_send,
     ir_actions_report,

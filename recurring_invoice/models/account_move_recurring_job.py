@@ -103,9 +103,13 @@ class AccountMove(models.Model):
             self.env.ref("recurring_invoice.ir_cron_recurring_invoice")._trigger()
             return -1
         for company in templates.company_id:
+            # What the job writes for the company's users (notes, errors) is in
+            # the company's language, whatever OdooBot's.
             templates.filtered(
                 lambda t, company=company: t.company_id == company
-            ).with_company(company)._recurring_process_isolated(now)
+            ).with_company(company).with_context(
+                lang=company._recurring_lang()
+            )._recurring_process_isolated(now)
         if auto_commit:
             # Made and posted invoices are safe before any is sent: a crash
             # loses at most this batch, which the next run makes again.
