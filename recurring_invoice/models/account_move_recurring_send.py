@@ -69,6 +69,7 @@ class AccountMove(models.Model):
 
     @api.depends(
         "recurring_template_id.recurring_period",
+        "recurring_template_id.recurring_interval",
         "recurring_template_id.partner_id.lang",
         "recurring_occurrence_date",
     )
