@@ -1,10 +1,13 @@
 from . import (
     account_move,
     account_move_recurring_job,
+    account_move_recurring_price,
     account_move_recurring_schedule,
     account_move_recurring_send,
     ir_actions_report,
     mail_mail,
+    recurring_price_adjustment,
+    recurring_price_adjustment_line,
     res_company,
     res_config_settings,
 )
