@@ -22,6 +22,7 @@
         "views/account_move_templates.xml",
         "views/account_move_views.xml",
         "views/recurring_price_adjustment_views.xml",
+        "views/recurring_invoice_forecast_views.xml",
         "views/res_config_settings_views.xml",
     ],
     "demo": ["demo/recurring_invoice_demo.xml"],

@@ -6,6 +6,7 @@ from . import (
     account_move_recurring_send,
     ir_actions_report,
     mail_mail,
+    recurring_invoice_forecast,
     recurring_price_adjustment,
     recurring_price_adjustment_line,
     res_company,

@@ -2,6 +2,7 @@ from . import (
     test_i18n,
     test_install,
     test_recurring_cron,
+    test_recurring_forecast,
     test_recurring_prices,
     test_recurring_safety,
     test_recurring_schedule,
