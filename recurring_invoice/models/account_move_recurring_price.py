@@ -280,14 +280,10 @@ class AccountMove(models.Model):
         self.ensure_one()
         items = Markup()
         for adjustment in adjustments:
-            what = (
-                _(
-                    "yearly adjustment %(percent)s %%",
-                    percent=f"{adjustment.percent:+g}",
-                )
-                if adjustment.kind == "yearly"
-                else adjustment.display_name
-            )
+            what = adjustment.display_name
+            if adjustment.kind == "yearly":
+                percent = adjustment._recurring_percent_label()
+                what = _("yearly adjustment %(percent)s", percent=percent)
             lines = Markup().join(
                 Markup("<li>%s: %s → %s</li>")
                 % (

@@ -87,7 +87,8 @@ class RecurringPriceAdjustment(models.Model):
         "recurring.price.adjustment.line",
         "adjustment_id",
         string="Lines",
-        help="Each line's unit price before and after; as applied once applied.",
+        help="Each line's unit price before and after: as foreseen while "
+        "scheduled, as changed once applied.",
     )
     to_report = fields.Boolean(
         string="To Report",
@@ -101,13 +102,19 @@ class RecurringPriceAdjustment(models.Model):
         for adjustment in self:
             day = format_date(self.env, adjustment.effective_date)
             if adjustment.method == "percent":
+                percent = adjustment._recurring_percent_label()
                 adjustment.display_name = _(
-                    "%(percent)s %% from %(date)s",
-                    percent=f"{adjustment.percent:+g}",
-                    date=day,
+                    "%(percent)s from %(date)s", percent=percent, date=day
                 )
             else:
                 adjustment.display_name = _("New prices from %(date)s", date=day)
+
+    def _recurring_percent_label(self):
+        """The percentage as the user reads it: ``+3.1 %``, in Norwegian
+        ``+3,1 %``."""
+        self.ensure_one()
+        lang = self.env["res.lang"]._get_data(code=self.env.lang or "en_US")
+        return f"{self.percent:+g} %".replace(".", lang.decimal_point or ".")
 
     @api.constrains("method", "percent")
     def _check_percent(self):
@@ -182,11 +189,10 @@ class RecurringPriceAdjustment(models.Model):
         the adjustment (``+3,1 %`` in Norwegian, or new prices), the line and
         its unit price before and after."""
         env = self.with_context(lang=lang).env
-        point = env["res.lang"]._get_data(code=lang or "en_US").decimal_point or "."
         rows = []
-        for adjustment in self.sorted(lambda a: (a.applied_date, a.id)):
+        for adjustment in self.with_env(env).sorted(lambda a: (a.applied_date, a.id)):
             if adjustment.method == "percent":
-                what = f"{adjustment.percent:+g} %".replace(".", point)
+                what = adjustment._recurring_percent_label()
                 if adjustment.kind == "yearly":
                     what = env._("%(percent)s (yearly)", percent=what)
             else:

@@ -385,6 +385,38 @@ class TestRecurringPrices(RecurringInvoiceCase):
         self.assertEqual(len(summaries), 2)
         self.assertNotIn("Prices adjusted", (summaries - summary).body_html)
 
+    def test_norwegian(self):
+        self.env["res.lang"]._activate_lang("nb_NO")
+        self.env["ir.module.module"]._load_module_terms(
+            ["recurring_invoice"], ["nb_NO"], overwrite=True
+        )
+        accountant = new_test_user(
+            self.env,
+            "kari_nb",
+            email="kari@example.com",
+            lang="nb_NO",
+            groups="account.group_account_invoice",
+        )
+        template = self.make_template(
+            start=date(2027, 1, 31), price=12500.0, invoice_user_id=accountant.id
+        )
+        template.write(
+            {"recurring_index_percent": 3.1, "recurring_index_date": date(2027, 1, 31)}
+        )
+        self.run_on(date(2027, 1, 31))
+        summary = self.env["mail.mail"].search([("model", "=", "res.users")])
+        self.assertIn("Priser justert", summary.body_html)
+        self.assertIn("+3,1 % (årlig)", summary.body_html)
+        menu = self.env.ref("recurring_invoice.menu_recurring_invoice_forecast")
+        self.assertEqual(
+            menu.with_context(lang="nb_NO").name, "Kommende gjentagende fakturaer"
+        )
+        arch = self.Move.with_context(lang="nb_NO").get_views([(False, "form")])[
+            "views"
+        ]["form"]["arch"]
+        self.assertIn("Juster priser", arch)
+        self.assertIn("Prisjusteringer", arch)
+
     def test_invoice_tells_its_price_change(self):
         template = self.make_template(
             start=date(2027, 1, 31), price=1000.0, name="Rent {period}"

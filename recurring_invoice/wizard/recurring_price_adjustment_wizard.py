@@ -30,7 +30,9 @@ class RecurringPriceAdjustmentWizard(models.TransientModel):
         required=True,
         domain=[("recurring_state", "in", ("active", "paused"))],
     )
-    template_count = fields.Integer(compute="_compute_template_count")
+    template_count = fields.Integer(
+        string="Number of Recurring Invoices", compute="_compute_template_count"
+    )
     effective_date = fields.Date(
         string="Effective From",
         required=True,
@@ -156,7 +158,11 @@ class RecurringPriceAdjustmentWizard(models.TransientModel):
             "recurring_invoice.recurring_price_adjustment_preview",
             {
                 "rows": rows,
-                "more": max(len(self.template_ids) - PREVIEW_TEMPLATES, 0),
+                "more": len(self.template_ids) > PREVIEW_TEMPLATES
+                and _(
+                    "And %(count)s more recurring invoices.",
+                    count=len(self.template_ids) - PREVIEW_TEMPLATES,
+                ),
                 "yearly": self.yearly and self.method == "percent",
             },
         )
