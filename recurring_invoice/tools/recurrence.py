@@ -66,6 +66,7 @@ Conventions
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Collection, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
@@ -642,6 +643,7 @@ def local_today(tz: str, now: datetime) -> date:
     return _as_utc(now).astimezone(_timezone(tz)).date()
 
 
+@functools.lru_cache(maxsize=4096)
 def day_start(tz: str, day: date) -> datetime:
     """Return the instant ``day`` begins in time zone ``tz``, as an aware UTC
     datetime: where a pause until ``day`` ends."""
