@@ -722,9 +722,9 @@ def monthly_factor(period: str, interval: int = 1) -> float:
     as monthly recurring revenue counts them: every week is 52 / 12 a month,
     every quarter 1 / 3, every year 1 / 12, each divided by the interval."""
     if period not in PERIODS:
-        raise InvalidPeriodError(period)
+        raise InvalidPeriodError(period=period)
     if not isinstance(interval, int) or not 1 <= interval <= MAX_INTERVAL:
-        raise InvalidIntervalError(interval)
+        raise InvalidIntervalError(interval=interval)
     if period == "week":
         return _WEEKS_PER_MONTH / interval
     return 1 / (_MONTHS_PER_PERIOD[period] * interval)
