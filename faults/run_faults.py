@@ -47,6 +47,16 @@ Scenarios (one line each, ``PASS name: details`` or ``FAIL name: details``):
     are run 43 to 45 days after their start, through the real scheduler
     (``ir.cron._process_jobs`` and its progress API): each missed occurrence
     is made once, with its own date, oldest first.
+``yearly-adjustment``
+    Templates of every period with a yearly price adjustment of 10 % run on
+    three days over more than three years (days of downtime in between, two
+    adjustment days in one run); the first run of each day is killed with
+    SIGKILL: right after a price change is applied to a template's lines (not
+    committed), again a few changes later, and right after a commit. Each
+    year's adjustment must be applied exactly once, before the invoice of the
+    first occurrence on or after its day, and every invoice must carry the
+    price of its occurrence (the first price plus 10 % per adjustment day
+    before it, rounded each year).
 
 Invoice PDFs: QWeb renders each invoice report, but the wkhtmltopdf binary is
 replaced by a one-page stub PDF in the job processes (over a second per
@@ -79,6 +89,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
@@ -165,9 +176,45 @@ DOWNTIME_TEMPLATES = [
     {"period": "month", "count": 1, "start_offset": 3, "interval": 2, "days_ahead": 10},
     {"period": "quarter", "count": 1, "start_offset": 5, "days_ahead": 30},
 ]
+#: Templates with a yearly adjustment of 10 %, from ``index_offset`` days
+#: after the earliest start (the yearly template's on its own start day).
+YEARLY_TEMPLATES = [
+    {"period": "month", "count": 2, "index_percent": 10, "index_offset": 45},
+    {"period": "quarter", "count": 1, "index_percent": 10, "index_offset": 20},
+    {"period": "week", "count": 1, "interval": 4, "index_percent": 10,
+     "index_offset": 60},
+    {"period": "year", "count": 1, "index_percent": 10, "index_offset": 0},
+    {"period": "month", "count": 1, "days_ahead": 10, "index_percent": 10,
+     "index_offset": 100},
+]  # fmt: skip
+YEARLY_PERCENT = 10
+YEARLY_BATCH = 3
+#: The days the job runs (after tomorrow), and how its first run that day dies.
+YEARLY_RUNS = [
+    (
+        400,
+        "after the 1st price change (nothing committed)",
+        {"RI_KILL_HOOK": "adjust", "RI_KILL_K": "1"},
+    ),
+    (
+        800,
+        "after the 3rd price change of the run (its batch not committed)",
+        {"RI_KILL_HOOK": "adjust", "RI_KILL_K": "3"},
+    ),
+    (
+        1150,
+        "right after the 1st commit (invoices at new prices committed, none sent)",
+        {"RI_KILL_HOOK": "commit", "RI_KILL_K": "1"},
+    ),
+]
 
-
-OTHER_SCENARIOS = ["two-workers", "two-workers-summary", "downtime", "mail"]
+OTHER_SCENARIOS = [
+    "two-workers",
+    "two-workers-summary",
+    "downtime",
+    "mail",
+    "yearly-adjustment",
+]
 
 
 class ScenarioError(Exception):
@@ -205,6 +252,26 @@ def expected_occurrences(period, start, end, horizon, interval=1, days_ahead=0):
             return due, occurrence
         due.append(occurrence)
         n += 1
+
+
+def round_cents(amount):
+    """``amount`` rounded to the cent, half up (as Odoo rounds)."""
+    return float(Decimal(repr(amount)).quantize(Decimal("0.01"), ROUND_HALF_UP))
+
+
+def expected_prices(first_price, anchor, percent, occurrences):
+    """The price of each occurrence (ascending) of a template with a yearly
+    adjustment of ``percent`` from ``anchor``: the first price, plus the
+    percentage once per adjustment day on or before the occurrence, rounded
+    each time. Also the adjustment days that apply to them."""
+    days, prices, price, n = [], [], first_price, 0
+    for occurrence in occurrences:
+        while (day := nth("year", anchor, n)) <= occurrence:
+            days.append(day)
+            price = round_cents(price * (1 + percent / 100))
+            n += 1
+        prices.append(price)
+    return prices, days
 
 
 # --------------------------------------------------------------------------
@@ -711,6 +778,84 @@ def check_sending(odoo, db):
     return {"sending": sending, "problems": problems}
 
 
+def check_yearly_prices(odoo, db, first_prices):
+    """Each template's yearly adjustment applied once per adjustment day up to
+    its last invoice, recorded as its last one, and each invoice at the price
+    of its occurrence (see ``expected_prices``)."""
+    templates = odoo.sql(
+        db,
+        "SELECT id, recurring_index_percent, recurring_index_date, "
+        "recurring_index_last_date FROM account_move "
+        "WHERE recurring_state IS NOT NULL ORDER BY id",
+    )
+    invoices = defaultdict(list)
+    for tid, occurrence, price in odoo.sql(
+        db,
+        "SELECT i.recurring_template_id, i.recurring_occurrence_date, "
+        "line.price_unit FROM account_move i "
+        "JOIN account_move_line line ON line.move_id = i.id "
+        "AND line.display_type = 'product' "
+        "WHERE i.recurring_template_id IS NOT NULL",
+    ):
+        invoices[int(tid)].append((parse_date(occurrence), float(price)))
+    applied = defaultdict(list)
+    for tid, day, first_invoice, state in odoo.sql(
+        db,
+        "SELECT template_id, effective_date, applied_date, state "
+        "FROM recurring_price_adjustment WHERE kind = 'yearly'",
+    ):
+        applied[int(tid)].append((parse_date(day), parse_date(first_invoice), state))
+    problems = []
+    figures = {"expected": 0, "applied": 0, "twice": 0, "missing": 0}
+    checked = wrong = 0
+    for tid, percent, anchor, last in templates:
+        tid = int(tid)
+        made = sorted(invoices[tid])
+        occurrences = [occurrence for occurrence, _price in made]
+        want, days = expected_prices(
+            first_prices[tid], parse_date(anchor), float(percent), occurrences
+        )
+        for (occurrence, price), expected in zip(made, want, strict=True):
+            checked += 1
+            if abs(price - expected) > 0.001:
+                wrong += 1
+                if wrong <= 3:
+                    problems.append(
+                        f"template {tid}: invoice of {occurrence} at {price}, "
+                        f"want {expected}"
+                    )
+        got = Counter(day for day, _first, _state in applied[tid])
+        figures["expected"] += len(days)
+        figures["applied"] += sum(got.values())
+        twice = sum(count - 1 for count in got.values() if count > 1)
+        missing = sorted(set(days) - set(got))
+        extra = sorted(set(got) - set(days))
+        figures["twice"] += twice
+        figures["missing"] += len(missing)
+        if twice:
+            problems.append(
+                f"template {tid}: {twice} yearly adjustment(s) applied twice"
+            )
+        if missing or extra:
+            problems.append(
+                f"template {tid}: yearly adjustments {sorted(got)}, want {days}"
+            )
+        for day, first_invoice, state in applied[tid]:
+            reached = next((o for o in occurrences if o >= day), None)
+            if state != "applied" or first_invoice != reached:
+                problems.append(
+                    f"template {tid}: adjustment of {day} {state} for the invoice "
+                    f"of {first_invoice}, want applied for {reached}"
+                )
+        if parse_date(last) != (days[-1] if days else None):
+            problems.append(
+                f"template {tid}: last yearly adjustment {last or None}, "
+                f"want {days[-1] if days else None}"
+            )
+    figures.update(checked=checked, wrong=wrong, problems=problems)
+    return figures
+
+
 def figures_text(fig):
     numbers = ", ".join(f"{p}{r}" for p, r in fig["numbers"].items()) or "none"
     text = (
@@ -1140,6 +1285,67 @@ class Suite:
             details += "; PROBLEMS: " + "; ".join(problems)
         self.report(name, not problems, details)
 
+    def scenario_yearly(self):
+        """Yearly price adjustments over three years, the job killed once on
+        each day it runs: each year's adjustment applied once, every invoice
+        at its occurrence's price."""
+        name = "yearly-adjustment"
+        started = time.monotonic()
+        db, _setup = self.with_templates("yearly", YEARLY_TEMPLATES)
+        first_prices = {
+            int(tid): float(price)
+            for tid, price in self.odoo.sql(
+                db,
+                "SELECT line.move_id, line.price_unit FROM account_move_line line "
+                "JOIN account_move t ON t.id = line.move_id "
+                "WHERE t.recurring_state IS NOT NULL "
+                "AND line.display_type = 'product'",
+            )
+        }
+        runs, problems = [], []
+        for days, what, env in YEARLY_RUNS:
+            label = f"{name}-day{days}"
+            shell = self.odoo.start_shell(
+                db,
+                self.script("shell_job.py"),
+                self.job_env(days, YEARLY_BATCH, f"{label}-killed", **env),
+                self.log(f"{label}-killed"),
+            )
+            rc = shell.wait(600)
+            if rc != -signal.SIGKILL:
+                raise ScenarioError(
+                    f"the job of day {days} was not killed (exit {rc}): "
+                    f"{shell.bad[:1]} see {shell.log}"
+                )
+            self.odoo.wait_idle(db)
+            rerun = self.run_job(db, f"{label}-rerun", days, YEARLY_BATCH)
+            runs.append(
+                f"day {days}: killed {what}, the rerun made "
+                f"{rerun['invoices_committed']} and applied {rerun['adjusted']} "
+                f"price change(s)"
+            )
+        horizon = self.tomorrow + timedelta(days=YEARLY_RUNS[-1][0])
+        figures, problems = check_database(self.odoo, db, horizon)
+        prices = check_yearly_prices(self.odoo, db, first_prices)
+        problems += prices.pop("problems")
+        summaries = (figures.get("sending") or {}).get("summaries")
+        if summaries != len(YEARLY_RUNS):
+            problems.append(f"{summaries} summary e-mails, want {len(YEARLY_RUNS)}")
+        details = (
+            f"{figures['templates']} templates with a yearly adjustment of "
+            f"{YEARLY_PERCENT} %, run on {len(YEARLY_RUNS)} days over "
+            f"{YEARLY_RUNS[-1][0]} days, batches of {YEARLY_BATCH}; "
+            + "; ".join(runs)
+            + f"; {prices['applied']} yearly adjustments applied for "
+            f"{prices['expected']} adjustment days (twice: {prices['twice']}, "
+            f"missing: {prices['missing']}), {prices['checked']} invoices at their "
+            f"occurrence's price (wrong: {prices['wrong']}); "
+            f"{figures_text(figures)}; total {time.monotonic() - started:.1f}s"
+        )
+        if problems:
+            details += "; PROBLEMS: " + "; ".join(problems)
+        self.report(name, not problems, details)
+
     def scenarios(self):
         named = {
             name: lambda n=name, w=what, e=env: self.scenario_crash(n, w, e)
@@ -1151,6 +1357,7 @@ class Suite:
                 "two-workers-summary": self.scenario_summary_race,
                 "downtime": self.scenario_downtime,
                 "mail": self.scenario_mail,
+                "yearly-adjustment": self.scenario_yearly,
             }
         )
         return list(named.items())

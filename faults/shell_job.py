@@ -19,7 +19,9 @@ Environment:
     right after the K-th invoice number is taken (inside ``_post``, before the
     invoice is fully posted), ``send`` right after the K-th invoice is sent
     (PDF made, e-mail queued, not committed), ``summary`` on entering the K-th
-    daily summary step, ``commit`` right after the K-th commit of the job.
+    daily summary step, ``commit`` right after the K-th commit of the job,
+    ``adjust`` right after the K-th price change is applied to a template's
+    lines (before that occurrence's invoice is made, not committed).
     With ``RI_KILL_CALL`` = C > 0, K counts within the C-th call only.
 ``RI_PROGRESS``
     ``1``: print ``MADE n`` for each invoice posted (the runner may kill us).
@@ -78,7 +80,9 @@ class Probe:
         self.kill_k = int(ENV.get("RI_KILL_K", "0") or 0)
         self.progress = ENV.get("RI_PROGRESS") == "1"
         self.call = 0
-        self.counts = dict.fromkeys(("invoice", "sequence", "send", "summary"), 0)
+        self.counts = dict.fromkeys(
+            ("invoice", "sequence", "send", "summary", "adjust"), 0
+        )
         self.counts["commit"] = 0
         self.in_call = dict.fromkeys(self.counts, 0)
         self.pending = []
@@ -121,6 +125,26 @@ class Probe:
             time.sleep(0.01)
         self.barrier_met = len(os.listdir(folder)) >= 2
         say(f"summary barrier {'met' if self.barrier_met else 'timed out'}")
+
+    def install_price_changes(self, Move):
+        """Count the price changes applied to templates (where the add-on
+        has them): the ``adjust`` kill point."""
+        if not hasattr(Move, "_recurring_apply_price_changes"):
+            return
+        probe = self
+        apply_prices = Move._recurring_apply_price_changes
+
+        def _recurring_apply_price_changes(self, occurrence):
+            applied = apply_prices(self, occurrence)
+            if applied:
+                say(
+                    f"prices of template {self.id} adjusted for {occurrence} "
+                    f"({len(applied)} adjustment(s))"
+                )
+                probe.event("adjust")
+            return applied
+
+        Move._recurring_apply_price_changes = _recurring_apply_price_changes
 
     def install(self):
         """Wrap Odoo's own steps (posting, numbering, committing) and the
@@ -168,6 +192,7 @@ class Probe:
                 return result
 
             Move._recurring_send = _recurring_send
+        self.install_price_changes(Move)
         if hasattr(Move, "_recurring_send_summaries"):
             self.summary_hook = True
             summaries = Move._recurring_send_summaries
@@ -333,6 +358,7 @@ def main(env):
         commits=probe.counts["commit"],
         summaries=probe.summaries,
         summary_hook=probe.summary_hook,
+        adjusted=probe.counts["adjust"],
         barrier_met=probe.barrier_met,
     )
     print("RESULT " + json.dumps(stats), flush=True)

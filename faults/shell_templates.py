@@ -3,7 +3,8 @@
 
 ``RI_TEMPLATES`` is a JSON list of groups ``{"period": "week", "count": 10,
 "start_offset": 0, "end_offset": null}``, optionally with an ``interval`` and
-``days_ahead``; offsets are days after the earliest start (tomorrow, in the
+``days_ahead``, and a yearly price adjustment of ``index_percent`` from
+``index_offset``; offsets are days after the earliest start (tomorrow, in the
 company's timezone at the real current time, plus the days ahead), as
 ``_recurring_setup`` demands a first send day of tomorrow or later. The groups
 are interleaved (one template of each group in turn), so that every batch of
@@ -65,6 +66,14 @@ def main(env):
             interval=group.get("interval", 1),
             days_ahead=days_ahead,
         )
+        if group.get("index_percent"):
+            move.write(
+                {
+                    "recurring_index_percent": group["index_percent"],
+                    "recurring_index_date": earliest
+                    + timedelta(days=group.get("index_offset") or 0),
+                }
+            )
     env.cr.commit()
     result = {
         "templates": len(moves),

@@ -8,12 +8,24 @@ from odoo.tools.sql import column_exists, create_column
 INVOICE_ACTIONS_DOMAIN = "[('move_type', 'in', ['out_invoice', 'out_refund'])]"
 
 
+#: Stored computed fields of ``account.move`` that are empty but on templates.
+COMPUTED_COLUMNS = {
+    "recurring_next_send_date": "date",
+    "recurring_mrr": "numeric",
+}
+
+
 def pre_init_hook(env):
-    """Create the column of the stored computed ``recurring_next_send_date``
-    before Odoo does: Odoo would then compute it for every existing journal
-    entry, none of which is a template."""
-    if not column_exists(env.cr, "account_move", "recurring_next_send_date"):
-        create_column(env.cr, "account_move", "recurring_next_send_date", "date")
+    """Create the columns of the stored computed ``recurring_next_send_date``
+    and ``recurring_mrr`` before Odoo does: Odoo would then compute them for
+    every existing journal entry, none of which is a template."""
+    create_computed_columns(env.cr)
+
+
+def create_computed_columns(cr):
+    for column, column_type in COMPUTED_COLUMNS.items():
+        if not column_exists(cr, "account_move", column):
+            create_column(cr, "account_move", column, column_type)
 
 
 def uninstall_hook(env):

@@ -360,12 +360,7 @@ class AccountMove(models.Model):
     def _recurring_resume(self, resumed_at):
         """End the pause of these templates at instant ``resumed_at``."""
         for move in self:
-            resumed = move._recurring_recurrence().resume(
-                move.recurring_next_date or None,
-                min(move.recurring_paused_at or resumed_at, resumed_at),
-                resumed_at,
-                move._recurring_skipped(),
-            )
+            resumed = move._recurring_resumed(resumed_at)
             move._recurring_write(
                 {
                     "recurring_state": "active" if resumed.next_date else "ended",
@@ -377,6 +372,17 @@ class AccountMove(models.Model):
                     ),
                 }
             )
+
+    def _recurring_resumed(self, resumed_at):
+        """What resuming this template at instant ``resumed_at`` gives: the
+        engine's :class:`~..tools.recurrence.Resumed` (next date, skipped)."""
+        self.ensure_one()
+        return self._recurring_recurrence().resume(
+            self.recurring_next_date or None,
+            min(self.recurring_paused_at or resumed_at, resumed_at),
+            resumed_at,
+            self._recurring_skipped(),
+        )
 
     def action_recurring_stop(self):
         self._recurring_check_access()

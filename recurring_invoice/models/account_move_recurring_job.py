@@ -266,7 +266,10 @@ class AccountMove(models.Model):
                         customer=template.partner_id.display_name,
                     )
                 )
-            values += [template._recurring_invoice_values(day) for day in plan.make]
+            for day in plan.make:
+                # Prices due by this occurrence first (account_move_recurring_price.py)
+                template._recurring_apply_price_changes(day)
+                values.append(template._recurring_invoice_values(day))
             state = (plan.next_date, plan.skipped)
             after[state] = after.get(state, self.browse()) | template
         # On an empty recordset: create() on the templates would re-sync their

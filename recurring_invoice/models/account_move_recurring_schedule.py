@@ -7,7 +7,7 @@ none), the occurrences a template skips, and the side panel of the template's
 form, which shows the invoices made and the next send dates.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -300,6 +300,37 @@ class AccountMove(models.Model):
             count,
             self._recurring_skipped(),
             self._recurring_remaining(),
+        )
+
+    def _recurring_occurrences_until(self, last_day, now):
+        """The occurrences this template will make whose invoice is sent on or
+        before ``last_day``, oldest first, as the job will find them: its plan
+        at the end of that day (end date, number of invoices, skipped ones,
+        days ahead), overdue ones included. A paused template makes none
+        before it resumes by itself on its resume day (as the job resumes it),
+        and none at all while it waits to be resumed by hand."""
+        self.ensure_one()
+        next_date, skipped = self.recurring_next_date or None, self._recurring_skipped()
+        tz = self.company_id.recurring_invoice_tz
+        if self.recurring_state == "paused" and self.recurring_paused_until:
+            resumed = self._recurring_resumed(
+                recurrence.day_start(tz, self.recurring_paused_until).replace(
+                    tzinfo=None
+                )
+            )
+            next_date, skipped = resumed.next_date, resumed.skipped
+        elif self.recurring_state != "active":
+            return ()
+        end = recurrence.day_start(tz, last_day + timedelta(days=1))
+        return (
+            self._recurring_recurrence()
+            .plan(
+                next_date,
+                end - timedelta(microseconds=1),
+                skipped,
+                self._recurring_remaining(),
+            )
+            .make
         )
 
     # --- skipping one invoice ----------------------------------------------------

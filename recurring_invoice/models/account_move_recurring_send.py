@@ -306,15 +306,24 @@ class AccountMove(models.Model):
                 """
             )
         )
-        if not records:
+        records = records or self.browse()
+        # The price adjustments applied since (account_move_recurring_price.py).
+        adjusted = self.env["recurring.price.adjustment"]._recurring_lock_to_report()
+        if not records and not adjusted:
             return 0
         mail_template = self.env.ref(
             "recurring_invoice.mail_template_recurring_summary"
         )
+        users = (records | adjusted.template_id)._recurring_responsible_users()
         by_user = {}
-        for record, user in records._recurring_responsible_users().items():
-            by_user[user] = by_user.get(user, self.browse()) | record
-        for user, user_records in by_user.items():
+        for record in records:
+            by_user.setdefault(users[record], [self.browse(), adjusted.browse()])
+            by_user[users[record]][0] |= record
+        for adjustment in adjusted:
+            user = users[adjustment.template_id]
+            by_user.setdefault(user, [self.browse(), adjusted.browse()])
+            by_user[user][1] |= adjustment
+        for user, (user_records, user_adjusted) in by_user.items():
             if not user:
                 _logger.warning(
                     "Recurring invoices: nobody to send the summary of invoices %s "
@@ -325,11 +334,13 @@ class AccountMove(models.Model):
             mail_template.with_context(
                 lang=user.lang,
                 recurring_job_mail=True,
+                recurring_adjusted=user_adjusted._recurring_summary_rows(user.lang),
                 **user_records._recurring_summary_context(user, now),
             ).send_mail(user.id, email_layout_xmlid="mail.mail_notification_light")
         invoices = records.filtered("recurring_send_to_report")
         invoices._recurring_write({"recurring_send_to_report": False})
         (records - invoices)._recurring_write({"recurring_make_to_report": False})
+        adjusted.write({"to_report": False})
         return len(by_user)
 
     def _recurring_summary_context(self, user, now):
@@ -344,7 +355,11 @@ class AccountMove(models.Model):
             totals[invoice.currency_id] = (
                 totals.get(invoice.currency_id, 0.0) + invoice.amount_total
             )
-        tz = user.tz or self.company_id[:1].recurring_invoice_tz
+        tz = (
+            user.tz
+            or self.company_id[:1].recurring_invoice_tz
+            or user.company_id.recurring_invoice_tz
+        )
         return {
             "recurring_sent": sent,
             "recurring_failed": invoices - sent,

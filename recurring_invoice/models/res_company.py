@@ -8,6 +8,9 @@ from odoo.addons.base.models.res_partner import _tz_get
 
 from ..tools import recurrence
 
+#: The longest forecast of upcoming recurring invoices, in months.
+MAX_FORECAST_MONTHS = 60
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -28,6 +31,26 @@ class ResCompany(models.Model):
         help="Local time of day at which the recurring invoices due that day "
         "are made, posted and sent.",
     )
+
+    recurring_forecast_months = fields.Integer(
+        string="Upcoming Recurring Invoices: Months",
+        default=12,
+        required=True,
+        help="How many months the report Upcoming recurring invoices looks "
+        "ahead: this month and the following ones.",
+    )
+
+    @api.constrains("recurring_forecast_months")
+    def _check_recurring_forecast_months(self):
+        for company in self:
+            if not 1 <= company.recurring_forecast_months <= MAX_FORECAST_MONTHS:
+                raise ValidationError(
+                    _(
+                        "Upcoming recurring invoices are forecast 1 to %(max)s "
+                        "months ahead.",
+                        max=MAX_FORECAST_MONTHS,
+                    )
+                )
 
     @api.constrains("recurring_invoice_send_time")
     def _check_recurring_invoice_send_time(self):

@@ -71,8 +71,9 @@ DEMO_CUSTOMERS = [
 #: The recurring templates: xml id, customer, period, line (description,
 #: quantity, unit price before MVA), how long before today it started, and its
 #: schedule options. The rent is for each month from the 1st, sent 14 days
-#: ahead; the cleaning, every other week, is due today (its earlier invoices
-#: made and sent); the membership fee comes in 45 days.
+#: ahead, and follows the consumer price index (KPI) each 1 January; the
+#: cleaning, every other week, is due today (its earlier invoices made and
+#: sent); the membership fee comes in 45 days.
 DEMO_TEMPLATES = [
     (
         "demo_no_template_rent",
@@ -80,7 +81,7 @@ DEMO_TEMPLATES = [
         "month",
         ("Husleie kontor 2. etasje, {period}", 1, 10000.0),
         {"months": 3, "day": 1},
-        {"days_ahead": 14},
+        {"days_ahead": 14, "index_percent": 3.1},
     ),
     (
         "demo_no_template_cleaning",
@@ -281,6 +282,21 @@ class ResCompany(models.Model):
         invoices._recurring_write(
             {"recurring_send_state": "sent", "is_move_sent": True}
         )
+        # The consumer price index each 1 January, from the next one invoiced.
+        for (*_template, options), template in zip(
+            DEMO_TEMPLATES, templates, strict=True
+        ):
+            if options.get("index_percent"):
+                after = template.recurring_next_date
+                january = after.replace(month=1, day=1)
+                template.write(
+                    {
+                        "recurring_index_percent": options["index_percent"],
+                        "recurring_index_date": january
+                        if january == after
+                        else january.replace(year=after.year + 1),
+                    }
+                )
         # All paid but the last of each template.
         unpaid = self.env["account.move"].concat(
             *(

@@ -2,6 +2,8 @@
 from datetime import date
 from html import unescape
 
+from freezegun import freeze_time
+
 from odoo.tests import tagged
 from odoo.tools import format_amount
 
@@ -115,3 +117,24 @@ class TestRecurringMail(RecurringInvoiceCase):
         field = self.env["account.move"]._fields["recurring_mail_template_id"]
         self.assertEqual(field.comodel_name, "mail.template")
         self.assertEqual(field.domain, [("model", "=", "account.move")])
+
+    def test_email_tells_a_changed_price(self):
+        template = self.make_template(
+            partner=self.customer, name="Office rent", start=date(2027, 2, 1)
+        )
+        january_mail = self.made_invoice_mail(template)[1]
+        with freeze_time(oslo(2027, 2, 10, 9, 0)):
+            action = template.action_recurring_adjust_prices()
+            self.env[action["res_model"]].with_context(action["context"]).create(
+                {"percent": 3.1, "effective_date": date(2027, 3, 1)}
+            ).action_confirm()
+        invoice, mail = self.made_invoice_mail(template, date(2027, 3, 1))
+        body = unescape(mail.body_html)
+        self.assertIn("New price from this invoice", body)
+        currency = invoice.currency_id
+        self.assertIn(
+            f"Office rent: {format_amount(self.env, 1000.0, currency)} → "
+            f"{format_amount(self.env, 1031.0, currency)}",
+            " ".join(body.replace("<strong>", "").replace("</strong>", "").split()),
+        )
+        self.assertNotIn("New price", unescape(january_mail.body_html))

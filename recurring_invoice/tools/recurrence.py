@@ -66,6 +66,7 @@ Conventions
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Collection, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
@@ -96,10 +97,12 @@ __all__ = [
     "earliest_start",
     "last_due_date",
     "local_today",
+    "monthly_factor",
     "next_send_moment",
     "period_name",
     "send_date",
     "validate_setup",
+    "yearly_days",
 ]
 
 PERIODS = ("week", "month", "quarter", "year")
@@ -111,6 +114,8 @@ MAX_DAYS_AHEAD = 90
 
 #: Length of one period, in months, of the month-based periods ("week" is absent).
 _MONTHS_PER_PERIOD = {"month": 1, "quarter": 3, "year": 12}
+#: Weeks in a month on average, as monthly recurring revenue counts them.
+_WEEKS_PER_MONTH = 52 / 12
 _DAYS_IN_MONTH = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _MAX_ORDINAL = date.max.toordinal()
 _NONE: frozenset[date] = frozenset()
@@ -612,6 +617,7 @@ def local_today(tz: str, now: datetime) -> date:
     return _as_utc(now).astimezone(_timezone(tz)).date()
 
 
+@functools.lru_cache(maxsize=4096)
 def day_start(tz: str, day: date) -> datetime:
     """Return the instant ``day`` begins in time zone ``tz``, as an aware UTC
     datetime: where a pause until ``day`` ends."""
@@ -683,6 +689,39 @@ def validate_setup(
     if start > latest:
         raise StartTooLateError(start=start, latest=latest)
     return recurrence
+
+
+def monthly_factor(period: str, interval: int = 1) -> float:
+    """Return how many invoices of a recurrence fall in one month on average,
+    as monthly recurring revenue counts them: every week is 52 / 12 a month,
+    every quarter 1 / 3, every year 1 / 12, each divided by the interval."""
+    if period not in PERIODS:
+        raise InvalidPeriodError(period=period)
+    if not isinstance(interval, int) or not 1 <= interval <= MAX_INTERVAL:
+        raise InvalidIntervalError(interval=interval)
+    if period == "week":
+        return _WEEKS_PER_MONTH / interval
+    return 1 / (_MONTHS_PER_PERIOD[period] * interval)
+
+
+def yearly_days(anchor: date, after: date | None, until: date) -> list[date]:
+    """Return the days of a yearly rule after ``after`` (exclusive; None: from
+    the start) up to ``until`` (inclusive), oldest first.
+
+    The rule falls every year on the day and month of ``anchor``, from
+    ``anchor`` on, clamped like yearly occurrences (29 February is 28 February
+    in common years): a yearly price adjustment's days.
+    """
+    _check_date("anchor", anchor)
+    _check_date("until", until)
+    rule = Recurrence("year", anchor)
+    start = anchor if after is None else max(anchor, after + timedelta(days=1))
+    days = []
+    for day in rule._occurrences_from(start):
+        if day > until:
+            break
+        days.append(day)
+    return days
 
 
 def _babel_locale(code: str) -> Locale:

@@ -1,1 +1,1 @@
-from . import recurring_invoice_wizard
+from . import recurring_invoice_wizard, recurring_price_adjustment_wizard

@@ -9,7 +9,10 @@ invoices, with their values. A pause window kept on a template
 it skips (``recurring_skipped_dates``). The daily summary's e-mail template,
 kept from updates, is pointed at the new fields. Existing templates invoice
 every period (interval 1), counted from their start date, on the first day of
-the period (no days ahead): their next send day is their next date.
+the period (no days ahead): their next send day is their next date. The
+column of the new monthly recurring revenue is created empty, so that Odoo
+does not compute it for every journal entry; the post-migration computes it
+for the templates.
 """
 
 import json
@@ -80,6 +83,10 @@ def _skipped_dates(cr):
 
 
 def migrate(cr, version):
+    # Monthly recurring revenue, new: stored on templates only (computed by
+    # the post-migration), not for every journal entry.
+    if not column_exists(cr, "account_move", "recurring_mrr"):
+        create_column(cr, "account_move", "recurring_mrr", "numeric")
     if not column_exists(cr, "account_move", "recurring_last_error"):
         return
     for column, column_type in NEW_COLUMNS.items():
