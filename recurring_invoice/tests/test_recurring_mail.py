@@ -122,7 +122,7 @@ class TestRecurringMail(RecurringInvoiceCase):
         template = self.make_template(
             partner=self.customer, name="Office rent", start=date(2027, 2, 1)
         )
-        january_mail = self.made_invoice_mail(template)[1]
+        first_mail = self.made_invoice_mail(template)[1]
         with freeze_time(oslo(2027, 2, 10, 9, 0)):
             action = template.action_recurring_adjust_prices()
             self.env[action["res_model"]].with_context(action["context"]).create(
@@ -137,4 +137,4 @@ class TestRecurringMail(RecurringInvoiceCase):
             f"{format_amount(self.env, 1031.0, currency)}",
             " ".join(body.replace("<strong>", "").replace("</strong>", "").split()),
         )
-        self.assertNotIn("New price", unescape(january_mail.body_html))
+        self.assertNotIn("New price", unescape(first_mail.body_html))
