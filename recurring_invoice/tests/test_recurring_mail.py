@@ -132,9 +132,10 @@ class TestRecurringMail(RecurringInvoiceCase):
         body = unescape(mail.body_html)
         self.assertIn("New price from this invoice", body)
         currency = invoice.currency_id
-        self.assertIn(
+        change = (
             f"Office rent: {format_amount(self.env, 1000.0, currency)} → "
-            f"{format_amount(self.env, 1031.0, currency)}",
-            " ".join(body.replace("<strong>", "").replace("</strong>", "").split()),
+            f"{format_amount(self.env, 1031.0, currency)}"
         )
+        text = body.replace("<strong>", "").replace("</strong>", "")
+        self.assertIn(" ".join(change.split()), " ".join(text.split()))
         self.assertNotIn("New price", unescape(first_mail.body_html))

@@ -12,6 +12,9 @@ class TestRecurringInvoiceTour(AccountTestInvoicingHttpCommon):
         admin = self.env.ref("base.user_admin")
         admin.write(
             {
+                # The flow, in English (the demo's Norwegian company makes admin
+                # Norwegian; test_norwegian_company checks the Norwegian).
+                "lang": "en_US",
                 "company_id": self.env.company.id,
                 "company_ids": [Command.link(self.env.company.id)],
                 "groups_id": [
