@@ -5,10 +5,11 @@ Plain Python: it drives ``odoo`` subprocesses and feeds ``bench_shell.py`` to
 database of the real Odoo 18 (``odoo`` on PATH, configured by ``~/.odoorc`` or
 ``$ODOO_RC``), dropped at the end, also on failure.
 
-Run from anywhere: ``python bench/bench_recurring.py`` (the full run, about
-20 minutes on 2 cores) or ``--quick`` (N = 100 and 1,000, alternatives at 100,
-20 invoices sent). ``--profile`` adds cProfile runs of our scheduler, the
-batched floor and sending after the measurements (never inside them).
+Run from the repository's root: ``python3 -m bench.bench_recurring`` (the full
+run, about 20 minutes on 2 cores) or ``--quick`` (N = 100 and 1,000,
+alternatives at 100, 20 invoices sent). ``--profile`` adds cProfile runs of our
+scheduler, the batched floor and sending after the measurements (never inside
+them).
 
 The output ends with one line per comparison (``ours/native: 3.4x``) and,
 last, ``10000 templates: made+posted in S s, Q queries/invoice, peak R MB``.
@@ -30,8 +31,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from odoo_install import OdooMissing, error_lines, find_odoo  # noqa: E402
+from harness.odoo_install import OdooMissing, error_lines, find_odoo
 
 ROOT = Path(__file__).resolve().parents[1]
 SHELL_SCRIPT = Path(__file__).resolve().with_name("bench_shell.py")

@@ -59,8 +59,8 @@ repository's root appended. Databases are named ``ri_faults_<random>_*`` and
 dropped at the end, on failure too; Odoo's logs are kept (path printed) when a
 scenario fails.
 
-Usage: ``python3 faults/run_faults.py [--keep-logs] [--real-pdf]
-[--only NAME ...]``
+Usage, from the repository's root: ``python3 -m faults.run_faults [--keep-logs]
+[--real-pdf] [--only NAME ...]``
 """
 
 import argparse
@@ -81,8 +81,7 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from odoo_install import LOG_LINE, OdooMissing, find_odoo  # noqa: E402
+from harness.odoo_install import LOG_LINE, OdooMissing, find_odoo
 
 FAULTS = Path(__file__).resolve().parent
 ROOT = FAULTS.parent

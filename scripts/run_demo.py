@@ -2,7 +2,7 @@
 then Odoo on http://localhost:8069. `make stop` (``--stop``): stop the private
 PostgreSQL cluster that `make run` started and left running for the server.
 
-Odoo is found as `make test` finds it (scripts/odoo_install.py): the user's own,
+Odoo is found as `make test` finds it (harness/odoo_install.py): the user's own,
 else the one built in the per-user cache, built the first time.
 """
 
@@ -11,8 +11,8 @@ import os
 import subprocess
 import sys
 
-from odoo_cache import Cluster, OdooMissing, cache_dir, say
-from odoo_install import find_odoo
+from harness.odoo_cache import Cluster, OdooMissing, cache_dir, say
+from harness.odoo_install import find_odoo
 
 ADDON = "recurring_invoice"
 

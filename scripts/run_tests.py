@@ -4,7 +4,7 @@ The Odoo suite installs the add-on with its tests into a fresh throw-away
 database, then uninstalls it, and fails on any failing test, on any ERROR or
 CRITICAL line in Odoo's log, and when Odoo ran no test at all. It runs the
 user's own Odoo 18, else the one built in the per-user cache (built the first
-time, see scripts/odoo_cache.py); where neither can be had, it is skipped and the
+time, see harness/odoo_cache.py); where neither can be had, it is skipped and the
 reason is printed. A private PostgreSQL cluster it had to start is stopped at
 the end. The last line counts both suites: ``N passed, N failed, N skipped``.
 """
@@ -17,7 +17,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from odoo_install import OdooMissing, error_lines, find_odoo
+from harness.odoo_install import OdooMissing, error_lines, find_odoo
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDON = "recurring_invoice"
@@ -43,7 +43,7 @@ def run(cmd, **kwargs):
 def lint():
     """Ruff and pylint-odoo; returns the names of the linters that failed."""
     failed = []
-    python_paths = [ADDON, "tests", "bench", "scripts"]
+    python_paths = [ADDON, "tests", "harness", "scripts", "faults", "bench"]
     if run([VENV_BIN / "ruff", "check", *python_paths]).returncode:
         failed.append("ruff check")
     if run([VENV_BIN / "ruff", "format", "--check", *python_paths]).returncode:

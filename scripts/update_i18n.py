@@ -1,7 +1,7 @@
 """`make i18n`: export the add-on's terms with Odoo into i18n/recurring_invoice.pot
 (from a throw-away database), then merge them into i18n/nb.po for translation.
 
-Odoo is found as `make test` finds it (scripts/odoo_install.py).
+Odoo is found as `make test` finds it (harness/odoo_install.py).
 """
 
 import os
@@ -9,8 +9,8 @@ import shutil
 import subprocess
 import sys
 
-from odoo_cache import OdooMissing, say
-from odoo_install import ROOT, find_odoo
+from harness.odoo_cache import OdooMissing, say
+from harness.odoo_install import ROOT, find_odoo
 
 ADDON = "recurring_invoice"
 I18N = ROOT / ADDON / "i18n"

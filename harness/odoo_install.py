@@ -4,7 +4,7 @@
 (bench/bench_recurring.py) and `make test-faults` (faults/run_faults.py) drive
 real ``odoo`` processes. A user's own Odoo always wins: the ``odoo`` command on
 PATH, configured by ``~/.odoorc`` (or the file ``$ODOO_RC`` names). Without one,
-they use the Odoo 18 built in the per-user cache (scripts/odoo_cache.py), built
+they use the Odoo 18 built in the per-user cache (harness/odoo_cache.py), built
 the first time. Either way the configuration's ``addons_path`` gets this
 repository appended. Plain Python, no ``odoo`` import.
 """
@@ -16,7 +16,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from odoo_cache import (
+from .odoo_cache import (
     Cluster,
     OdooMissing,
     cache_dir,
