@@ -53,11 +53,10 @@ replaced by a one-page stub PDF in the job processes (over a second per
 invoice otherwise; ``--real-pdf`` uses the real binary).
 
 The last line is ``N passed, N failed``; the exit code is 0 only when none
-failed. Odoo is found as ``make test`` finds it: the ``odoo`` command, its
-configuration ``~/.odoorc`` (or ``$ODOO_RC``), whose ``addons_path`` gets this
-repository's root appended. Databases are named ``ri_faults_<random>_*`` and
-dropped at the end, on failure too; Odoo's logs are kept (path printed) when a
-scenario fails.
+failed. Odoo is found and driven as ``make test`` does (harness/driver.py):
+the user's own, else the cached build. Databases are named
+``ri_faults_<random>_*`` and dropped at the end, on failure too; Odoo's logs are
+kept (path printed) when a scenario fails.
 
 Usage, from the repository's root: ``python3 -m faults.run_faults [--keep-logs]
 [--real-pdf] [--only NAME ...]``
@@ -66,7 +65,6 @@ Usage, from the repository's root: ``python3 -m faults.run_faults [--keep-logs]
 import argparse
 import calendar
 import json
-import os
 import re
 import shutil
 import signal
@@ -74,19 +72,15 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
-from harness.odoo_install import LOG_LINE, OdooMissing, find_odoo
+from harness.driver import ADDON, LOG_LINE, Odoo, OdooError
 
 FAULTS = Path(__file__).resolve().parent
-ROOT = FAULTS.parent
-ADDON = "recurring_invoice"
-SEP = "\x1f"
 TEMPLATE_FAILED = re.compile(r"Recurring template \d+ failed")
 MONTHS_PER_STEP = {"month": 1, "quarter": 3, "year": 12}
 PERIODS = ("week", "month", "quarter", "year")
@@ -169,7 +163,7 @@ DOWNTIME_TEMPLATES = [
 OTHER_SCENARIOS = ["two-workers", "two-workers-summary", "downtime", "mail"]
 
 
-class ScenarioError(Exception):
+class ScenarioError(OdooError):
     """A scenario could not run (as opposed to: it ran and found a fault)."""
 
 
@@ -207,209 +201,8 @@ def expected_occurrences(period, start, end, horizon, interval=1, days_ahead=0):
 
 
 # --------------------------------------------------------------------------
-# Odoo and PostgreSQL
+# Errors in Odoo's output, and the SMTP server
 # --------------------------------------------------------------------------
-
-
-class Odoo:
-    """The ``odoo`` command with its configuration, and PostgreSQL's tools
-    connected the way that configuration says."""
-
-    def __init__(self):
-        try:
-            install = find_odoo()
-            #: the private PostgreSQL cluster started here, stopped at the end
-            self.cluster = install.reach_database()
-        except OdooMissing as error:
-            raise ScenarioError(str(error)) from None
-        self.command = install.command
-        self.rc = install.rc
-        self.addons_path = install.addons_path
-        self.data_dir = install.data_dir
-        self.pg_env = install.pg_env()
-        self.procs = []
-
-    def options(self, db):
-        return [
-            "-c",
-            str(self.rc),
-            "-d",
-            db,
-            "--addons-path",
-            self.addons_path,
-            "--http-port",
-            "0",
-            "--max-cron-threads",
-            "0",
-        ]
-
-    # -- PostgreSQL -----------------------------------------------------------
-
-    def pg(self, *cmd, check=True):
-        proc = subprocess.run(
-            cmd, env=self.pg_env, capture_output=True, text=True, check=False
-        )
-        if check and proc.returncode:
-            raise ScenarioError(f"{' '.join(cmd)}: {proc.stderr.strip()}")
-        return proc
-
-    def sql(self, db, query):
-        """Rows of ``query`` as tuples of strings ('' for NULL)."""
-        proc = self.pg(
-            "psql", "-X", "-q", "-A", "-t", "-F", SEP, "-v", "ON_ERROR_STOP=1",
-            "-d", db, "-c", query,
-        )  # fmt: skip
-        return [tuple(line.split(SEP)) for line in proc.stdout.splitlines() if line]
-
-    def backends(self, db):
-        rows = self.sql(
-            "postgres",
-            "SELECT count(*) FROM pg_stat_activity "
-            f"WHERE datname = '{db}' AND pid <> pg_backend_pid()",
-        )
-        return int(rows[0][0])
-
-    def wait_idle(self, db, timeout=60):
-        """Wait until no session is connected to ``db`` (a killed client's
-        backend rolls back and ends)."""
-        deadline = time.monotonic() + timeout
-        while self.backends(db):
-            if time.monotonic() > deadline:
-                raise ScenarioError(f"sessions still connected to {db}")
-            time.sleep(0.1)
-
-    def clone(self, source, target):
-        self.wait_idle(source)
-        self.pg("createdb", "-T", source, target)
-        store = self.data_dir / "filestore" / source
-        if store.is_dir():
-            shutil.copytree(store, self.data_dir / "filestore" / target)
-
-    def drop(self, db):
-        self.pg("dropdb", "--if-exists", "--force", db, check=False)
-        shutil.rmtree(self.data_dir / "filestore" / db, ignore_errors=True)
-
-    # -- Odoo -----------------------------------------------------------------
-
-    def install(self, db, log):
-        with open(log, "w") as out:
-            proc = subprocess.run(
-                [
-                    self.command, *self.options(db), "-i", ADDON,
-                    "--without-demo=all", "--stop-after-init",
-                ],
-                stdout=out, stderr=subprocess.STDOUT, check=False,
-            )  # fmt: skip
-        bad = bad_lines(Path(log).read_text())
-        if proc.returncode or bad:
-            raise ScenarioError(
-                f"install failed (rc {proc.returncode}): {bad[:1]} see {log}"
-            )
-
-    def start_shell(self, db, script, env, log):
-        """Start ``odoo shell`` on ``script``; returns a :class:`Shell`."""
-        shell = Shell(self, db, script, env, log)
-        self.procs.append(shell)
-        return shell
-
-    def shell(self, db, script, env=None, log=None, timeout=600):
-        """Run ``script`` in ``odoo shell`` and return its RESULT."""
-        shell = self.start_shell(db, script, env or {}, log)
-        shell.wait(timeout)
-        if shell.returncode or shell.result is None or shell.bad:
-            raise ScenarioError(
-                f"{Path(script).name} failed (rc {shell.returncode}): "
-                f"{(shell.bad or ['no RESULT'])[0]} see {log}"
-            )
-        return shell.result
-
-
-class Shell:
-    """An ``odoo shell`` process; its stdout is read line by line."""
-
-    def __init__(self, odoo, db, script, env, log):
-        self.log = Path(log)
-        self.lines = []
-        self.cond = threading.Condition()
-        self.stdin = open(script)  # noqa: SIM115 - closed in wait()
-        self.stderr = open(self.log, "w")  # noqa: SIM115 - closed in wait()
-        self.proc = subprocess.Popen(
-            [odoo.command, "shell", *odoo.options(db), "--log-level", "info"],
-            stdin=self.stdin,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-            env={**os.environ, **env},
-            text=True,
-            bufsize=1,
-            start_new_session=True,
-        )
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        self.returncode = None
-
-    def _read(self):
-        for line in self.proc.stdout:
-            with self.cond:
-                self.lines.append(line.rstrip("\n"))
-                self.cond.notify_all()
-        with self.cond:
-            self.cond.notify_all()
-
-    def wait_line(self, predicate, timeout):
-        """Wait for a stdout line matching ``predicate``; False on timeout or
-        when the process ended first."""
-        deadline = time.monotonic() + timeout
-        seen = 0
-        with self.cond:
-            while True:
-                for line in self.lines[seen:]:
-                    if predicate(line):
-                        return True
-                seen = len(self.lines)
-                if self.proc.poll() is not None and not self.reader.is_alive():
-                    return False
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.cond.wait(min(left, 0.5))
-
-    def kill(self):
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-
-    def wait(self, timeout):
-        try:
-            self.returncode = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            self.returncode = self.proc.wait()
-            self.reader.join(5)
-            raise ScenarioError(f"timed out after {timeout}s, see {self.log}") from None
-        finally:
-            self.reader.join(5)
-            self.stdin.close()
-            self.stderr.close()
-            with open(self.log, "a") as log:
-                log.write("\n--- stdout ---\n" + "\n".join(self.lines) + "\n")
-        return self.returncode
-
-    @property
-    def output(self):
-        return self.log.read_text()
-
-    @property
-    def result(self):
-        for line in reversed(self.lines):
-            if line.startswith("RESULT "):
-                return json.loads(line[len("RESULT ") :])
-        return None
-
-    @property
-    def bad(self):
-        return bad_lines(self.output)
 
 
 EXCEPTION_LINE = re.compile(r"^([\w.]+(?:Error|Failure|Exception|Violation)\w*): (.*)$")
@@ -799,9 +592,13 @@ class Suite:
 
     def setup(self):
         started = time.monotonic()
-        self.odoo = Odoo()
+        self.odoo = Odoo(bad_lines=bad_lines)
         self.base = self.db("base")
-        self.odoo.install(self.base, self.log("base-install"))
+        log = self.log("base-install")
+        rc = self.odoo.install(self.base, [ADDON], log=log)
+        bad = bad_lines(log.read_text())
+        if rc or bad:
+            raise ScenarioError(f"install failed (rc {rc}): {bad[:1]} see {log}")
         installed = time.monotonic() - started
         result = self.odoo.shell(
             self.base,
@@ -1206,8 +1003,7 @@ class Suite:
                 shell.kill()
             for db in self.dbs:
                 self.odoo.drop(db)
-            if self.odoo.cluster:
-                self.odoo.cluster.stop()
+            self.odoo.close()
         if not failed and not self.keep_logs:
             shutil.rmtree(self.workdir, ignore_errors=True)
 

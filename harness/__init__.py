@@ -1,9 +1,15 @@
-"""What the repository's runners share to drive a real Odoo 18 (plain Python).
+"""What the repository's runners share to drive a real Odoo 18.
 
-``odoo_cache``
-    builds Odoo 18 once in a per-user cache and runs a private PostgreSQL
-    cluster when no server answers.
+``driver``
+    the one way they drive it: :class:`~harness.driver.Odoo` (throw-away
+    databases, ``odoo`` runs, ``odoo shell`` fed a script and read back, the
+    log's error lines).
 ``odoo_install``
     finds the Odoo to use (the user's own, else the cached build) and reaches
     its PostgreSQL.
+``odoo_cache``
+    builds Odoo 18 once in a per-user cache and runs a private PostgreSQL
+    cluster when no server answers.
+
+Plain Python: none of them imports ``odoo``.
 """
