@@ -85,44 +85,30 @@ TEMPLATE_FAILED = re.compile(r"Recurring template \d+ failed")
 MONTHS_PER_STEP = {"month": 1, "quarter": 3, "year": 12}
 PERIODS = ("week", "month", "quarter", "year")
 
-#: Crash points: (name, what, environment of the killed run).
+
+def kill_at(hook, k, call=0):
+    """The environment of a job that kills itself at the ``k``-th ``hook`` (of
+    its ``call``-th call; 0: of the whole run), as shell_job.py reads it."""
+    return {"RI_KILL_HOOK": hook, "RI_KILL_CALL": str(call), "RI_KILL_K": str(k)}
+
+
+#: Crash points: (name, environment of the killed run, what).
 CRASH_POINTS = [
-    (
-        "crash-before-first-commit",
-        "SIGKILL once batch 1's invoices are posted, before its commit",
-        {"RI_KILL_HOOK": "invoice", "RI_KILL_CALL": "1", "RI_KILL_K": "1"},
-    ),
-    (
-        "crash-inside-post",
-        "SIGKILL inside _post, right after batch 3's 3rd invoice number is taken",
-        {"RI_KILL_HOOK": "sequence", "RI_KILL_CALL": "3", "RI_KILL_K": "3"},
-    ),
-    (
-        "crash-after-first-commit",
-        "SIGKILL right after the 1st commit (batch 1 posted, none sent)",
-        {"RI_KILL_HOOK": "commit", "RI_KILL_K": "1"},
-    ),
-    (
-        "crash-while-sending",
-        "SIGKILL after the 3rd invoice sent in call 2, before its commit",
-        {"RI_KILL_HOOK": "send", "RI_KILL_CALL": "2", "RI_KILL_K": "3"},
-    ),
-    (
-        "crash-after-send-commit",
-        "SIGKILL right after the 2nd commit (first invoices sent)",
-        {"RI_KILL_HOOK": "commit", "RI_KILL_K": "2"},
-    ),
-    (
-        "crash-in-summary",
-        "SIGKILL on entering the daily summary step (its transaction lost)",
-        {"RI_KILL_HOOK": "summary", "RI_KILL_K": "1"},
-    ),
-    (
-        "crash-external-kill",
-        "SIGKILL from outside once 20 invoices are made",
-        {"RI_PROGRESS": "1"},
-    ),
-]
+    ("crash-before-first-commit", kill_at("invoice", 1, call=1),
+     "SIGKILL once batch 1's invoices are posted, before its commit"),
+    ("crash-inside-post", kill_at("sequence", 3, call=3),
+     "SIGKILL inside _post, right after batch 3's 3rd invoice number is taken"),
+    ("crash-after-first-commit", kill_at("commit", 1),
+     "SIGKILL right after the 1st commit (batch 1 posted, none sent)"),
+    ("crash-while-sending", kill_at("send", 3, call=2),
+     "SIGKILL after the 3rd invoice sent in call 2, before its commit"),
+    ("crash-after-send-commit", kill_at("commit", 2),
+     "SIGKILL right after the 2nd commit (first invoices sent)"),
+    ("crash-in-summary", kill_at("summary", 1),
+     "SIGKILL on entering the daily summary step (its transaction lost)"),
+    ("crash-external-kill", {"RI_PROGRESS": "1"},
+     "SIGKILL from outside once 20 invoices are made"),
+]  # fmt: skip
 CRASH_BATCH = 5
 CRASH_EXTERNAL_AT = 20
 #: 5 templates of each period, all starting tomorrow, run 40 days later.
@@ -290,6 +276,11 @@ class SmtpServer:
 # --------------------------------------------------------------------------
 
 
+def found(*checks):
+    """The messages of the ``(count, message)`` checks that counted something."""
+    return [message for count, message in checks if count]
+
+
 def parse_date(value):
     return date.fromisoformat(value) if value else None
 
@@ -375,17 +366,13 @@ def check_invoices(invoices, expected, days_ahead):
     duplicates = sum(count - 1 for count in made.values() if count > 1)
     missing = sorted(expected - set(made))
     extra = sorted(set(made) - expected)
-    problems = []
-    if duplicates:
-        problems.append(f"{duplicates} duplicate invoice(s)")
-    if missing:
-        problems.append(f"{len(missing)} occurrence(s) without invoice: {missing[:3]}")
-    if extra:
-        problems.append(f"{len(extra)} invoice(s) for no due occurrence: {extra[:3]}")
-    if not_posted:
-        problems.append(f"{not_posted} invoice(s) not posted ({drafts} draft)")
-    if wrong_dates:
-        problems.append(f"{wrong_dates} invoice(s) not dated on their send day")
+    problems = found(
+        (duplicates, f"{duplicates} duplicate invoice(s)"),
+        (missing, f"{len(missing)} occurrence(s) without invoice: {missing[:3]}"),
+        (extra, f"{len(extra)} invoice(s) for no due occurrence: {extra[:3]}"),
+        (not_posted, f"{not_posted} invoice(s) not posted ({drafts} draft)"),
+        (wrong_dates, f"{wrong_dates} invoice(s) not dated on their send day"),
+    )
     # Oldest first: the creation order (ids) and the invoice numbers (prefix,
     # number) both follow the occurrence dates.
     disordered = 0
@@ -485,15 +472,12 @@ def check_sending(odoo, db):
             "AND subject LIKE 'Summary of recurring invoices%'",
         )[0][0]
     )
-    problems = []
-    if unsent:
-        problems.append(f"{unsent} invoice(s) not sent")
-    if double:
-        problems.append(f"{double} invoice e-mail(s) sent twice")
-    if retried:
-        problems.append(f"{retried} invoice(s) not sent at the first attempt")
-    if unreported:
-        problems.append(f"{unreported} invoice(s) left out of the daily summary")
+    problems = found(
+        (unsent, f"{unsent} invoice(s) not sent"),
+        (double, f"{double} invoice e-mail(s) sent twice"),
+        (retried, f"{retried} invoice(s) not sent at the first attempt"),
+        (unreported, f"{unreported} invoice(s) left out of the daily summary"),
+    )
     sending = {
         "sent": len(rows) - unsent,
         "mails": mails,
@@ -587,6 +571,13 @@ class Suite:
     def report(self, name, ok, details):
         self.results.append((name, ok))
         say(f"{'PASS' if ok else 'FAIL'} {name}: {details}")
+
+    def conclude(self, name, details, problems):
+        """Report ``name``: passed when it found no problem, else failed with
+        its problems after the details."""
+        if problems:
+            details += "; PROBLEMS: " + "; ".join(problems)
+        self.report(name, not problems, details)
 
     # -- setup ----------------------------------------------------------------
 
@@ -687,9 +678,7 @@ class Suite:
             f"killed after {killed_after:.1f}s, rerun {rerun['elapsed']:.1f}s, "
             f"total {time.monotonic() - started:.1f}s"
         )
-        if problems:
-            details += "; PROBLEMS: " + "; ".join(problems)
-        self.report(name, not problems, details)
+        self.conclude(name, details, problems)
 
     def run_workers(self, db, name, days, batch, **env):
         """Run two job processes on ``db`` that start at the same moment;
@@ -773,9 +762,7 @@ class Suite:
             f"run {run_time:.1f}s ({figures['made'] / max(run_time, 0.001):.0f} "
             f"invoices/s), setup {setup_time:.1f}s"
         )
-        if problems:
-            details += "; PROBLEMS: " + "; ".join(problems)
-        self.report(name, not problems, details)
+        self.conclude(name, details, problems)
 
     def scenario_summary_race(self):
         """Two workers finish together: the invoices are all made and sent,
@@ -819,9 +806,7 @@ class Suite:
             f"summary step at once; {figures_text(figures)}; {'; '.join(parts)}; "
             f"run {run_time:.1f}s, total {time.monotonic() - started:.1f}s"
         )
-        if problems:
-            details += "; PROBLEMS: " + "; ".join(problems)
-        self.report(name, not problems, details)
+        self.conclude(name, details, problems)
 
     def scenario_downtime(self):
         name = "downtime"
@@ -847,9 +832,7 @@ class Suite:
             f"({result['rounds']} scheduler rounds), run {result['elapsed']:.1f}s, "
             f"total {time.monotonic() - started:.1f}s"
         )
-        if problems:
-            details += "; PROBLEMS: " + "; ".join(problems)
-        self.report(name, not problems, details)
+        self.conclude(name, details, problems)
 
     def scenario_mail(self):
         """The mail server refuses, rate-limits, is slow, then works: the
@@ -932,14 +915,12 @@ class Suite:
             f"invoices (twice: {twice}), {summaries} summary; "
             f"total {time.monotonic() - started:.1f}s"
         )
-        if problems:
-            details += "; PROBLEMS: " + "; ".join(problems)
-        self.report(name, not problems, details)
+        self.conclude(name, details, problems)
 
     def scenarios(self):
         named = {
             name: lambda n=name, w=what, e=env: self.scenario_crash(n, w, e)
-            for name, what, env in CRASH_POINTS
+            for name, env, what in CRASH_POINTS
         }
         named.update(
             {
@@ -1021,7 +1002,7 @@ def main():
     parser.add_argument("--only", nargs="*", help="run only these scenarios (by name)")
     args = parser.parse_args()
 
-    known = [name for name, _what, _env in CRASH_POINTS] + OTHER_SCENARIOS
+    known = [name for name, _env, _what in CRASH_POINTS] + OTHER_SCENARIOS
     unknown = sorted(set(args.only or ()) - set(known))
     if unknown:
         parser.error(f"unknown scenario(s) {unknown}; known: {', '.join(known)}")
