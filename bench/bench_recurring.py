@@ -34,7 +34,6 @@ from pathlib import Path
 from harness.driver import ADDON, Odoo, OdooError, error_lines
 from harness.odoo_cache import OdooMissing
 
-ROOT = Path(__file__).resolve().parents[1]
 SHELL_SCRIPT = Path(__file__).resolve().with_name("bench_shell.py")
 CONTRACT_PACKAGE = "odoo-addon-contract"
 CONTRACT_SPEC = "odoo-addon-contract>=18.0,<18.1"
