@@ -1,4 +1,5 @@
 # Two commands for people: `make run` and `make test`. See README.md.
+# The runners are modules of the packages scripts/, faults/ and bench/, run from here.
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
@@ -11,22 +12,22 @@ $(STAMP): requirements-test.txt
 	touch $@
 
 test: $(STAMP)
-	$(VENV)/bin/python scripts/run_tests.py
+	$(VENV)/bin/python -m scripts.run_tests
 
 test-faults:
-	$(PYTHON) faults/run_faults.py
+	$(PYTHON) -m faults.run_faults
 
 run:
-	$(PYTHON) scripts/run_demo.py
+	$(PYTHON) -m scripts.run_demo
 
 stop:
-	$(PYTHON) scripts/run_demo.py --stop
+	$(PYTHON) -m scripts.run_demo --stop
 
 bench:
-	$(PYTHON) bench/bench_recurring.py
+	$(PYTHON) -m bench.bench_recurring
 
 bench-engine: $(STAMP)
-	$(VENV)/bin/python bench/bench_engine.py
+	$(VENV)/bin/python -m bench.bench_engine
 
 i18n:
-	$(PYTHON) scripts/update_i18n.py
+	$(PYTHON) -m scripts.update_i18n

@@ -1,6 +1,6 @@
 """Benchmark of the recurrence engine, without Odoo.
 
-Run from the repository root: ``python bench/bench_engine.py``. The last line
+Run from the repository root: ``python -m bench.bench_engine``. The last line
 of the output is ``engine: N successors/s``.
 """
 

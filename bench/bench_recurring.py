@@ -2,13 +2,14 @@
 
 Plain Python: it drives ``odoo`` subprocesses and feeds ``bench_shell.py`` to
 ``odoo shell``, one step per process. Everything happens in ONE throw-away
-database of the real Odoo 18 (``odoo`` on PATH, configured by ``~/.odoorc`` or
-``$ODOO_RC``), dropped at the end, also on failure.
+database of the real Odoo 18, found and driven as ``make test`` does
+(harness/driver.py), dropped at the end, also on failure.
 
-Run from anywhere: ``python bench/bench_recurring.py`` (the full run, about
-20 minutes on 2 cores) or ``--quick`` (N = 100 and 1,000, alternatives at 100,
-20 invoices sent). ``--profile`` adds cProfile runs of our scheduler, the
-batched floor and sending after the measurements (never inside them).
+Run from the repository's root: ``python3 -m bench.bench_recurring`` (the full
+run, about 20 minutes on 2 cores) or ``--quick`` (N = 100 and 1,000,
+alternatives at 100, 20 invoices sent). ``--profile`` adds cProfile runs of our
+scheduler, the batched floor and sending after the measurements (never inside
+them).
 
 The report "Upcoming recurring invoices" is measured first, for 1,000 then
 2,000 templates of every kind, 12 months ahead (quick runs too).
@@ -19,7 +20,7 @@ The output ends with one line per comparison (``ours/native: 3.4x``), one line
 """
 
 import argparse
-import json
+import dataclasses
 import os
 import re
 import shutil
@@ -34,12 +35,10 @@ import urllib.request
 import uuid
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from odoo_install import OdooMissing, error_lines, find_odoo  # noqa: E402
+from harness.driver import ADDON, Odoo, OdooError, error_lines
+from harness.odoo_cache import OdooMissing
 
-ROOT = Path(__file__).resolve().parents[1]
 SHELL_SCRIPT = Path(__file__).resolve().with_name("bench_shell.py")
-ADDON = "recurring_invoice"
 CONTRACT_PACKAGE = "odoo-addon-contract"
 CONTRACT_SPEC = "odoo-addon-contract>=18.0,<18.1"
 STEP_TIMEOUT = 45 * 60
@@ -59,7 +58,7 @@ TARGETS = {
 }
 
 
-class BenchError(Exception):
+class BenchError(OdooError):
     pass
 
 
@@ -100,18 +99,17 @@ def keep_best(results, key, result):
         results[key] = result
 
 
-class Odoo:
-    def __init__(self, install, database, log_dir):
-        self.command = install.command
-        self.rc = install.rc
-        self.database = database
-        self.log_dir = log_dir
-        self.addons = install.addons_path
-        self.error_lines = []
-        self.server = None
+@dataclasses.dataclass
+class BenchDatabase:
+    """The bench's one throw-away database, driven through harness/driver.py:
+    installs, the steps of bench_shell.py, the HTTP server for the PDFs; the
+    ERROR lines of every log are kept for the end."""
 
-    def options(self):
-        return ["-c", str(self.rc), "-d", self.database, "--addons-path", self.addons]
+    driver: Odoo
+    database: str
+    log_dir: Path
+    error_lines: list = dataclasses.field(default_factory=list)
+    server: subprocess.Popen | None = None
 
     def _log(self, label):
         return self.log_dir / f"{label}.log"
@@ -124,84 +122,58 @@ class Odoo:
     def install(self, modules):
         """Install ``modules`` without demo data; True when Odoo exited 0."""
         log = self._log("install-" + "-".join(modules))
-        with open(log, "w") as out:
-            proc = subprocess.run(
-                [
-                    self.command,
-                    *self.options(),
-                    "-i",
-                    ",".join(modules),
-                    "--without-demo=all",
-                    "--stop-after-init",
-                    "--max-cron-threads",
-                    "0",
-                    "--http-port",
-                    "0",
-                    "--log-level",
-                    "warn",
-                ],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                timeout=STEP_TIMEOUT,
-                check=False,
-            )
+        returncode = self.driver.install(
+            self.database,
+            modules,
+            "--log-level",
+            "warn",
+            log=log,
+            timeout=STEP_TIMEOUT,
+        )
         self._check_log(log)
-        return proc.returncode == 0
+        return returncode == 0
 
     def shell(self, step, label=None, **variables):
         """Run one step of bench_shell.py in a fresh ``odoo shell``; returns
         its RESULT."""
         label = label or step
-        log = self._log(label)
-        env = dict(os.environ, BENCH_STEP=step)
-        env.update({key: str(value) for key, value in variables.items()})
-        with open(SHELL_SCRIPT) as script, open(log, "w") as err:
-            proc = subprocess.run(
-                [self.command, "shell", *self.options(), "--log-level", "warn"],
-                stdin=script,
-                stdout=subprocess.PIPE,
-                stderr=err,
-                text=True,
-                env=env,
-                timeout=STEP_TIMEOUT,
-                check=False,
-            )
-        text = self._check_log(log)
-        for line in proc.stdout.splitlines():
-            if line.startswith("RESULT "):
-                return json.loads(line[len("RESULT ") :])
-        tail = "\n".join((proc.stdout + "\n" + text).strip().splitlines()[-25:])
-        raise BenchError(
-            f"step {label} gave no result (exit {proc.returncode}):\n{tail}"
+        env = {key: str(value) for key, value in variables.items()}
+        shell = self.driver.start_shell(
+            self.database,
+            SHELL_SCRIPT,
+            {"BENCH_STEP": step, **env},
+            self._log(label),
+            log_level="warn",
         )
+        shell.wait(STEP_TIMEOUT)
+        text = self._check_log(shell.log)
+        if shell.result is None:
+            tail = "\n".join(text.strip().splitlines()[-25:])
+            raise BenchError(
+                f"step {label} gave no result (exit {shell.returncode}):\n{tail}"
+            )
+        return shell.result
 
     def start_server(self):
         """An Odoo HTTP server on this database only, no cron thread: it serves
         the report's CSS to wkhtmltopdf, as the production server does."""
         port = free_port()
-        log = open(self._log("http-server"), "w")  # noqa: SIM115 - closed in stop
-        self.server = subprocess.Popen(
-            [
-                self.command,
-                *self.options(),
-                "--http-port",
-                str(port),
-                "--http-interface",
-                "127.0.0.1",
-                "--max-cron-threads",
-                "0",
-                "--workers",
-                "0",
-                "--db-filter",
-                f"^{re.escape(self.database)}$",
-                "--log-level",
-                "warn",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        self.server = self.driver.start(
+            self.database,
+            "--http-port",
+            str(port),
+            "--http-interface",
+            "127.0.0.1",
+            "--max-cron-threads",
+            "0",
+            "--workers",
+            "0",
+            "--db-filter",
+            f"^{re.escape(self.database)}$",
+            "--log-level",
+            "warn",
+            log=self._log("http-server"),
         )
-        self.server_log = log
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -225,21 +197,18 @@ class Odoo:
             except subprocess.TimeoutExpired:
                 self.server.kill()
                 self.server.wait()
-        self.server_log.close()
         self._check_log(self._log("http-server"))
         self.server = None
 
-
-def drop_database(database):
-    proc = subprocess.run(
-        ["dropdb", "--if-exists", "--force", database],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if proc.returncode:
-        say(f"could not drop {database}: {proc.stderr.strip()}")
-    return proc.returncode == 0
+    def drop(self):
+        """Drop the database and its filestore; False (said why) when it could
+        not be dropped."""
+        try:
+            self.driver.drop(self.database, check=True)
+        except OdooError as error:
+            say(f"could not drop {self.database}: {error}")
+            return False
+        return True
 
 
 def ensure_contract(odoo_command, allow_install):
@@ -336,7 +305,7 @@ class Bench:
                 raise BenchError("installing recurring_invoice failed (see the log)")
             self.contract_note = "OCA contract could not be installed in Odoo 18"
             self.log(f"{self.contract_note}; again without it")
-            drop_database(self.odoo.database)
+            self.odoo.drop()
             if not self.odoo.install([ADDON]):
                 raise BenchError("installing recurring_invoice failed (see the log)")
         self.setup = self.odoo.shell("setup")
@@ -833,14 +802,13 @@ def main():
     args = parse_args()
     clock = Clock()
     try:
-        install = find_odoo()
-        cluster = install.reach_database()  # a private cluster started here
+        driver = Odoo()
     except OdooMissing as error:
         say(f"bench: missing {error}")
         return 2
     database = f"ri_bench_{uuid.uuid4().hex[:10]}"
     log_dir = Path(tempfile.mkdtemp(prefix=f"{database}_logs_"))
-    odoo = Odoo(install, database, log_dir)
+    odoo = BenchDatabase(driver, database, log_dir)
     bench = Bench(args, odoo, clock)
 
     def on_signal(signum, _frame):
@@ -859,19 +827,18 @@ def main():
     )
     status = 1
     try:
-        run(bench, install.command)
+        run(bench, driver.command)
         status = 0
-    except BenchError as error:
+    except OdooError as error:
         say(f"bench failed: {error}")
     finally:
         odoo.stop_server()
         if args.keep_db:
             say(f"database {database} kept (--keep-db)")
         else:
-            dropped = drop_database(database)
+            dropped = odoo.drop()
             bench.log(f"database {database} {'dropped' if dropped else 'NOT dropped'}")
-        if cluster:
-            cluster.stop()
+        driver.close()
     if odoo.error_lines:
         say(f"Odoo logged {len(odoo.error_lines)} ERROR line(s), the first:")
         for line in odoo.error_lines[:5]:

@@ -3,7 +3,8 @@
 
 The step is chosen by the environment variable ``BENCH_STEP``, its size by
 ``BENCH_N``. Every step commits what it made and prints one line
-``RESULT {json}`` that the driver reads.
+``RESULT {json}`` that the driver reads. The set-up starts from the fixture the
+fault suite shares (harness/fixtures.py).
 
 Queries are counted with ``odoo.sql_db.sql_counter``: Odoo's own counter of
 every ``execute`` on every cursor of this process (the cron runner's cursors
@@ -31,6 +32,8 @@ import psutil
 import odoo
 from odoo import Command, fields
 from odoo.tools import SQL
+
+from harness.fixtures import sales_data
 
 CRON_XMLID = "recurring_invoice.ir_cron_recurring_invoice"
 ADDON_LOGGER = "odoo.addons.recurring_invoice.models.account_move"
@@ -206,45 +209,10 @@ def create_in_chunks(env, model, values_list):
 
 
 def step_setup(env):
-    """Chart, tax, product, 50 customers, the source invoice; every cron but
-    ours off; mails only queued."""
+    """The shared fixture (chart, tax, product, 50 customers), the source
+    invoice; every cron but ours off; mails only queued."""
+    tax, product, partners = sales_data(env, "Bench", 50)
     company = env.company
-    if not company.chart_template:
-        env["account.chart.template"].try_loading(
-            "generic_coa", company, install_demo=False
-        )
-    company.write(
-        {"recurring_invoice_tz": "Europe/Oslo", "recurring_invoice_send_time": 6.25}
-    )
-    tax = company.account_sale_tax_id
-    if not tax or tax.amount != 15 or tax.amount_type != "percent":
-        tax = env["account.tax"].create(
-            {
-                "name": "Sales 15% (bench)",
-                "amount": 15.0,
-                "amount_type": "percent",
-                "type_tax_use": "sale",
-                "company_id": company.id,
-            }
-        )
-    product = env["product.product"].create(
-        {
-            "name": "Bench subscription",
-            "type": "service",
-            "list_price": 1000.0,
-            "taxes_id": [Command.set(tax.ids)],
-        }
-    )
-    partners = env["res.partner"].create(
-        [
-            {
-                "name": f"Bench customer {n:02d}",
-                "email": f"customer{n:02d}@bench.invalid",
-                "lang": "en_US",
-            }
-            for n in range(1, 51)
-        ]
-    )
     user = env.ref("base.user_admin")
     ours = env.ref(CRON_XMLID)
     others = (
@@ -580,13 +548,20 @@ def step_ours(env):
 
 
 # --- the alternatives -----------------------------------------------------------
-def step_floor_one(env):
-    """copy() of the ready draft, then _post(), one invoice at a time."""
+def floor_start(env):
+    """BENCH_N, the ready draft and the due date, statistics fresh and the
+    cache empty: where both floors start from."""
     n = int(os.environ["BENCH_N"])
     source = bench_data(env)["source"]
     due = due_date(env)
     analyze(env)
     env.invalidate_all()
+    return n, source, due
+
+
+def step_floor_one(env):
+    """copy() of the ready draft, then _post(), one invoice at a time."""
+    n, source, due = floor_start(env)
     made = env["account.move"]
     with Measure() as measure:
         for _ in range(n):
@@ -599,11 +574,7 @@ def step_floor_one(env):
 
 def step_floor_batch(env):
     """copy_data() once, one create() of N, one _post()."""
-    n = int(os.environ["BENCH_N"])
-    source = bench_data(env)["source"]
-    due = due_date(env)
-    analyze(env)
-    env.invalidate_all()
+    n, source, due = floor_start(env)
     with Measure() as measure:
         values = source.copy_data({"invoice_date": due, "date": due})[0]
         made = env["account.move"].create([copy.deepcopy(values) for _ in range(n)])

@@ -63,20 +63,18 @@ replaced by a one-page stub PDF in the job processes (over a second per
 invoice otherwise; ``--real-pdf`` uses the real binary).
 
 The last line is ``N passed, N failed``; the exit code is 0 only when none
-failed. Odoo is found as ``make test`` finds it: the ``odoo`` command, its
-configuration ``~/.odoorc`` (or ``$ODOO_RC``), whose ``addons_path`` gets this
-repository's root appended. Databases are named ``ri_faults_<random>_*`` and
-dropped at the end, on failure too; Odoo's logs are kept (path printed) when a
-scenario fails.
+failed. Odoo is found and driven as ``make test`` does (harness/driver.py):
+the user's own, else the cached build. Databases are named
+``ri_faults_<random>_*`` and dropped at the end, on failure too; Odoo's logs are
+kept (path printed) when a scenario fails.
 
-Usage: ``python3 faults/run_faults.py [--keep-logs] [--real-pdf]
-[--only NAME ...]``
+Usage, from the repository's root: ``python3 -m faults.run_faults [--keep-logs]
+[--real-pdf] [--only NAME ...]``
 """
 
 import argparse
 import calendar
 import json
-import os
 import re
 import shutil
 import signal
@@ -84,7 +82,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -92,55 +89,37 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from odoo_install import LOG_LINE, OdooMissing, find_odoo  # noqa: E402
+from harness.driver import ADDON, LOG_LINE, Odoo, OdooError
 
 FAULTS = Path(__file__).resolve().parent
-ROOT = FAULTS.parent
-ADDON = "recurring_invoice"
-SEP = "\x1f"
 TEMPLATE_FAILED = re.compile(r"Recurring template \d+ failed")
 MONTHS_PER_STEP = {"month": 1, "quarter": 3, "year": 12}
 PERIODS = ("week", "month", "quarter", "year")
 
-#: Crash points: (name, what, environment of the killed run).
+
+def kill_at(hook, k, call=0):
+    """The environment of a job that kills itself at the ``k``-th ``hook`` (of
+    its ``call``-th call; 0: of the whole run), as shell_job.py reads it."""
+    return {"RI_KILL_HOOK": hook, "RI_KILL_CALL": str(call), "RI_KILL_K": str(k)}
+
+
+#: Crash points: (name, environment of the killed run, what).
 CRASH_POINTS = [
-    (
-        "crash-before-first-commit",
-        "SIGKILL once batch 1's invoices are posted, before its commit",
-        {"RI_KILL_HOOK": "invoice", "RI_KILL_CALL": "1", "RI_KILL_K": "1"},
-    ),
-    (
-        "crash-inside-post",
-        "SIGKILL inside _post, right after batch 3's 3rd invoice number is taken",
-        {"RI_KILL_HOOK": "sequence", "RI_KILL_CALL": "3", "RI_KILL_K": "3"},
-    ),
-    (
-        "crash-after-first-commit",
-        "SIGKILL right after the 1st commit (batch 1 posted, none sent)",
-        {"RI_KILL_HOOK": "commit", "RI_KILL_K": "1"},
-    ),
-    (
-        "crash-while-sending",
-        "SIGKILL after the 3rd invoice sent in call 2, before its commit",
-        {"RI_KILL_HOOK": "send", "RI_KILL_CALL": "2", "RI_KILL_K": "3"},
-    ),
-    (
-        "crash-after-send-commit",
-        "SIGKILL right after the 2nd commit (first invoices sent)",
-        {"RI_KILL_HOOK": "commit", "RI_KILL_K": "2"},
-    ),
-    (
-        "crash-in-summary",
-        "SIGKILL on entering the daily summary step (its transaction lost)",
-        {"RI_KILL_HOOK": "summary", "RI_KILL_K": "1"},
-    ),
-    (
-        "crash-external-kill",
-        "SIGKILL from outside once 20 invoices are made",
-        {"RI_PROGRESS": "1"},
-    ),
-]
+    ("crash-before-first-commit", kill_at("invoice", 1, call=1),
+     "SIGKILL once batch 1's invoices are posted, before its commit"),
+    ("crash-inside-post", kill_at("sequence", 3, call=3),
+     "SIGKILL inside _post, right after batch 3's 3rd invoice number is taken"),
+    ("crash-after-first-commit", kill_at("commit", 1),
+     "SIGKILL right after the 1st commit (batch 1 posted, none sent)"),
+    ("crash-while-sending", kill_at("send", 3, call=2),
+     "SIGKILL after the 3rd invoice sent in call 2, before its commit"),
+    ("crash-after-send-commit", kill_at("commit", 2),
+     "SIGKILL right after the 2nd commit (first invoices sent)"),
+    ("crash-in-summary", kill_at("summary", 1),
+     "SIGKILL on entering the daily summary step (its transaction lost)"),
+    ("crash-external-kill", {"RI_PROGRESS": "1"},
+     "SIGKILL from outside once 20 invoices are made"),
+]  # fmt: skip
 CRASH_BATCH = 5
 CRASH_EXTERNAL_AT = 20
 #: 5 templates of each period, all starting tomorrow, run 40 days later.
@@ -217,7 +196,7 @@ OTHER_SCENARIOS = [
 ]
 
 
-class ScenarioError(Exception):
+class ScenarioError(OdooError):
     """A scenario could not run (as opposed to: it ran and found a fault)."""
 
 
@@ -275,209 +254,8 @@ def expected_prices(first_price, anchor, percent, occurrences):
 
 
 # --------------------------------------------------------------------------
-# Odoo and PostgreSQL
+# Errors in Odoo's output, and the SMTP server
 # --------------------------------------------------------------------------
-
-
-class Odoo:
-    """The ``odoo`` command with its configuration, and PostgreSQL's tools
-    connected the way that configuration says."""
-
-    def __init__(self):
-        try:
-            install = find_odoo()
-            #: the private PostgreSQL cluster started here, stopped at the end
-            self.cluster = install.reach_database()
-        except OdooMissing as error:
-            raise ScenarioError(str(error)) from None
-        self.command = install.command
-        self.rc = install.rc
-        self.addons_path = install.addons_path
-        self.data_dir = install.data_dir
-        self.pg_env = install.pg_env()
-        self.procs = []
-
-    def options(self, db):
-        return [
-            "-c",
-            str(self.rc),
-            "-d",
-            db,
-            "--addons-path",
-            self.addons_path,
-            "--http-port",
-            "0",
-            "--max-cron-threads",
-            "0",
-        ]
-
-    # -- PostgreSQL -----------------------------------------------------------
-
-    def pg(self, *cmd, check=True):
-        proc = subprocess.run(
-            cmd, env=self.pg_env, capture_output=True, text=True, check=False
-        )
-        if check and proc.returncode:
-            raise ScenarioError(f"{' '.join(cmd)}: {proc.stderr.strip()}")
-        return proc
-
-    def sql(self, db, query):
-        """Rows of ``query`` as tuples of strings ('' for NULL)."""
-        proc = self.pg(
-            "psql", "-X", "-q", "-A", "-t", "-F", SEP, "-v", "ON_ERROR_STOP=1",
-            "-d", db, "-c", query,
-        )  # fmt: skip
-        return [tuple(line.split(SEP)) for line in proc.stdout.splitlines() if line]
-
-    def backends(self, db):
-        rows = self.sql(
-            "postgres",
-            "SELECT count(*) FROM pg_stat_activity "
-            f"WHERE datname = '{db}' AND pid <> pg_backend_pid()",
-        )
-        return int(rows[0][0])
-
-    def wait_idle(self, db, timeout=60):
-        """Wait until no session is connected to ``db`` (a killed client's
-        backend rolls back and ends)."""
-        deadline = time.monotonic() + timeout
-        while self.backends(db):
-            if time.monotonic() > deadline:
-                raise ScenarioError(f"sessions still connected to {db}")
-            time.sleep(0.1)
-
-    def clone(self, source, target):
-        self.wait_idle(source)
-        self.pg("createdb", "-T", source, target)
-        store = self.data_dir / "filestore" / source
-        if store.is_dir():
-            shutil.copytree(store, self.data_dir / "filestore" / target)
-
-    def drop(self, db):
-        self.pg("dropdb", "--if-exists", "--force", db, check=False)
-        shutil.rmtree(self.data_dir / "filestore" / db, ignore_errors=True)
-
-    # -- Odoo -----------------------------------------------------------------
-
-    def install(self, db, log):
-        with open(log, "w") as out:
-            proc = subprocess.run(
-                [
-                    self.command, *self.options(db), "-i", ADDON,
-                    "--without-demo=all", "--stop-after-init",
-                ],
-                stdout=out, stderr=subprocess.STDOUT, check=False,
-            )  # fmt: skip
-        bad = bad_lines(Path(log).read_text())
-        if proc.returncode or bad:
-            raise ScenarioError(
-                f"install failed (rc {proc.returncode}): {bad[:1]} see {log}"
-            )
-
-    def start_shell(self, db, script, env, log):
-        """Start ``odoo shell`` on ``script``; returns a :class:`Shell`."""
-        shell = Shell(self, db, script, env, log)
-        self.procs.append(shell)
-        return shell
-
-    def shell(self, db, script, env=None, log=None, timeout=600):
-        """Run ``script`` in ``odoo shell`` and return its RESULT."""
-        shell = self.start_shell(db, script, env or {}, log)
-        shell.wait(timeout)
-        if shell.returncode or shell.result is None or shell.bad:
-            raise ScenarioError(
-                f"{Path(script).name} failed (rc {shell.returncode}): "
-                f"{(shell.bad or ['no RESULT'])[0]} see {log}"
-            )
-        return shell.result
-
-
-class Shell:
-    """An ``odoo shell`` process; its stdout is read line by line."""
-
-    def __init__(self, odoo, db, script, env, log):
-        self.log = Path(log)
-        self.lines = []
-        self.cond = threading.Condition()
-        self.stdin = open(script)  # noqa: SIM115 - closed in wait()
-        self.stderr = open(self.log, "w")  # noqa: SIM115 - closed in wait()
-        self.proc = subprocess.Popen(
-            [odoo.command, "shell", *odoo.options(db), "--log-level", "info"],
-            stdin=self.stdin,
-            stdout=subprocess.PIPE,
-            stderr=self.stderr,
-            env={**os.environ, **env},
-            text=True,
-            bufsize=1,
-            start_new_session=True,
-        )
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        self.returncode = None
-
-    def _read(self):
-        for line in self.proc.stdout:
-            with self.cond:
-                self.lines.append(line.rstrip("\n"))
-                self.cond.notify_all()
-        with self.cond:
-            self.cond.notify_all()
-
-    def wait_line(self, predicate, timeout):
-        """Wait for a stdout line matching ``predicate``; False on timeout or
-        when the process ended first."""
-        deadline = time.monotonic() + timeout
-        seen = 0
-        with self.cond:
-            while True:
-                for line in self.lines[seen:]:
-                    if predicate(line):
-                        return True
-                seen = len(self.lines)
-                if self.proc.poll() is not None and not self.reader.is_alive():
-                    return False
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self.cond.wait(min(left, 0.5))
-
-    def kill(self):
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-
-    def wait(self, timeout):
-        try:
-            self.returncode = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-            self.returncode = self.proc.wait()
-            self.reader.join(5)
-            raise ScenarioError(f"timed out after {timeout}s, see {self.log}") from None
-        finally:
-            self.reader.join(5)
-            self.stdin.close()
-            self.stderr.close()
-            with open(self.log, "a") as log:
-                log.write("\n--- stdout ---\n" + "\n".join(self.lines) + "\n")
-        return self.returncode
-
-    @property
-    def output(self):
-        return self.log.read_text()
-
-    @property
-    def result(self):
-        for line in reversed(self.lines):
-            if line.startswith("RESULT "):
-                return json.loads(line[len("RESULT ") :])
-        return None
-
-    @property
-    def bad(self):
-        return bad_lines(self.output)
 
 
 EXCEPTION_LINE = re.compile(r"^([\w.]+(?:Error|Failure|Exception|Violation)\w*): (.*)$")
@@ -565,6 +343,11 @@ class SmtpServer:
 # --------------------------------------------------------------------------
 
 
+def found(*checks):
+    """The messages of the ``(count, message)`` checks that counted something."""
+    return [message for count, message in checks if count]
+
+
 def parse_date(value):
     return date.fromisoformat(value) if value else None
 
@@ -650,17 +433,13 @@ def check_invoices(invoices, expected, days_ahead):
     duplicates = sum(count - 1 for count in made.values() if count > 1)
     missing = sorted(expected - set(made))
     extra = sorted(set(made) - expected)
-    problems = []
-    if duplicates:
-        problems.append(f"{duplicates} duplicate invoice(s)")
-    if missing:
-        problems.append(f"{len(missing)} occurrence(s) without invoice: {missing[:3]}")
-    if extra:
-        problems.append(f"{len(extra)} invoice(s) for no due occurrence: {extra[:3]}")
-    if not_posted:
-        problems.append(f"{not_posted} invoice(s) not posted ({drafts} draft)")
-    if wrong_dates:
-        problems.append(f"{wrong_dates} invoice(s) not dated on their send day")
+    problems = found(
+        (duplicates, f"{duplicates} duplicate invoice(s)"),
+        (missing, f"{len(missing)} occurrence(s) without invoice: {missing[:3]}"),
+        (extra, f"{len(extra)} invoice(s) for no due occurrence: {extra[:3]}"),
+        (not_posted, f"{not_posted} invoice(s) not posted ({drafts} draft)"),
+        (wrong_dates, f"{wrong_dates} invoice(s) not dated on their send day"),
+    )
     # Oldest first: the creation order (ids) and the invoice numbers (prefix,
     # number) both follow the occurrence dates.
     disordered = 0
@@ -760,15 +539,12 @@ def check_sending(odoo, db):
             "AND subject LIKE 'Summary of recurring invoices%'",
         )[0][0]
     )
-    problems = []
-    if unsent:
-        problems.append(f"{unsent} invoice(s) not sent")
-    if double:
-        problems.append(f"{double} invoice e-mail(s) sent twice")
-    if retried:
-        problems.append(f"{retried} invoice(s) not sent at the first attempt")
-    if unreported:
-        problems.append(f"{unreported} invoice(s) left out of the daily summary")
+    problems = found(
+        (unsent, f"{unsent} invoice(s) not sent"),
+        (double, f"{double} invoice e-mail(s) sent twice"),
+        (retried, f"{retried} invoice(s) not sent at the first attempt"),
+        (unreported, f"{unreported} invoice(s) left out of the daily summary"),
+    )
     sending = {
         "sent": len(rows) - unsent,
         "mails": mails,
@@ -941,13 +717,24 @@ class Suite:
         self.results.append((name, ok))
         say(f"{'PASS' if ok else 'FAIL'} {name}: {details}")
 
+    def conclude(self, name, details, problems):
+        """Report ``name``: passed when it found no problem, else failed with
+        its problems after the details."""
+        if problems:
+            details += "; PROBLEMS: " + "; ".join(problems)
+        self.report(name, not problems, details)
+
     # -- setup ----------------------------------------------------------------
 
     def setup(self):
         started = time.monotonic()
-        self.odoo = Odoo()
+        self.odoo = Odoo(bad_lines=bad_lines)
         self.base = self.db("base")
-        self.odoo.install(self.base, self.log("base-install"))
+        log = self.log("base-install")
+        rc = self.odoo.install(self.base, [ADDON], log=log)
+        bad = bad_lines(log.read_text())
+        if rc or bad:
+            raise ScenarioError(f"install failed (rc {rc}): {bad[:1]} see {log}")
         installed = time.monotonic() - started
         result = self.odoo.shell(
             self.base,
@@ -1036,9 +823,7 @@ class Suite:
             f"killed after {killed_after:.1f}s, rerun {rerun['elapsed']:.1f}s, "
             f"total {time.monotonic() - started:.1f}s"
         )
-        if problems:
-            details += "; PROBLEMS: " + "; ".join(problems)
-        self.report(name, not problems, details)
+        self.conclude(name, details, problems)
 
     def run_workers(self, db, name, days, batch, **env):
         """Run two job processes on ``db`` that start at the same moment;
@@ -1122,9 +907,7 @@ class Suite:
             f"run {run_time:.1f}s ({figures['made'] / max(run_time, 0.001):.0f} "
             f"invoices/s), setup {setup_time:.1f}s"
         )
-        if problems:
-            details += "; PROBLEMS: " + "; ".join(problems)
-        self.report(name, not problems, details)
+        self.conclude(name, details, problems)
 
     def scenario_summary_race(self):
         """Two workers finish together: the invoices are all made and sent,
@@ -1168,9 +951,7 @@ class Suite:
             f"summary step at once; {figures_text(figures)}; {'; '.join(parts)}; "
             f"run {run_time:.1f}s, total {time.monotonic() - started:.1f}s"
         )
-        if problems:
-            details += "; PROBLEMS: " + "; ".join(problems)
-        self.report(name, not problems, details)
+        self.conclude(name, details, problems)
 
     def scenario_downtime(self):
         name = "downtime"
@@ -1196,9 +977,7 @@ class Suite:
             f"({result['rounds']} scheduler rounds), run {result['elapsed']:.1f}s, "
             f"total {time.monotonic() - started:.1f}s"
         )
-        if problems:
-            details += "; PROBLEMS: " + "; ".join(problems)
-        self.report(name, not problems, details)
+        self.conclude(name, details, problems)
 
     def scenario_mail(self):
         """The mail server refuses, rate-limits, is slow, then works: the
@@ -1281,9 +1060,7 @@ class Suite:
             f"invoices (twice: {twice}), {summaries} summary; "
             f"total {time.monotonic() - started:.1f}s"
         )
-        if problems:
-            details += "; PROBLEMS: " + "; ".join(problems)
-        self.report(name, not problems, details)
+        self.conclude(name, details, problems)
 
     def scenario_yearly(self):
         """Yearly price adjustments over three years, the job killed once on
@@ -1349,7 +1126,7 @@ class Suite:
     def scenarios(self):
         named = {
             name: lambda n=name, w=what, e=env: self.scenario_crash(n, w, e)
-            for name, what, env in CRASH_POINTS
+            for name, env, what in CRASH_POINTS
         }
         named.update(
             {
@@ -1414,8 +1191,7 @@ class Suite:
                 shell.kill()
             for db in self.dbs:
                 self.odoo.drop(db)
-            if self.odoo.cluster:
-                self.odoo.cluster.stop()
+            self.odoo.close()
         if not failed and not self.keep_logs:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -1433,7 +1209,7 @@ def main():
     parser.add_argument("--only", nargs="*", help="run only these scenarios (by name)")
     args = parser.parse_args()
 
-    known = [name for name, _what, _env in CRASH_POINTS] + OTHER_SCENARIOS
+    known = [name for name, _env, _what in CRASH_POINTS] + OTHER_SCENARIOS
     unknown = sorted(set(args.only or ()) - set(known))
     if unknown:
         parser.error(f"unknown scenario(s) {unknown}; known: {', '.join(known)}")

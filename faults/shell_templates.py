@@ -13,10 +13,10 @@ the job mixes periods. Commits, then prints one line ``RESULT {json}``.
 
 import json
 import os
-from datetime import datetime, timedelta
+from datetime import timedelta
 from itertools import zip_longest
 
-import pytz
+from harness import fixtures
 
 
 def main(env):
@@ -25,9 +25,7 @@ def main(env):
     product = env["product.product"].browse(int(params.get_param("faults.product_id")))
     tax = env["account.tax"].browse(int(params.get_param("faults.tax_id")))
     partner_ids = [int(p) for p in params.get_param("faults.partner_ids").split(",")]
-    company = env.company
-    tomorrow = datetime.now(pytz.timezone(company.recurring_invoice_tz)).date()
-    tomorrow += timedelta(days=1)
+    tomorrow = fixtures.tomorrow(env)
 
     expanded = [[group] * group["count"] for group in groups]
     ordered = [g for row in zip_longest(*expanded) for g in row if g is not None]

@@ -2,53 +2,51 @@
 then Odoo on http://localhost:8069. `make stop` (``--stop``): stop the private
 PostgreSQL cluster that `make run` started and left running for the server.
 
-Odoo is found as `make test` finds it (scripts/odoo_install.py): the user's own,
-else the one built in the per-user cache, built the first time.
+Odoo is found and driven as `make test` does (harness/driver.py): the user's
+own, else the one built in the per-user cache, built the first time.
 """
 
 import argparse
 import os
-import subprocess
 import sys
 
-from odoo_cache import Cluster, OdooMissing, cache_dir, say
-from odoo_install import find_odoo
-
-ADDON = "recurring_invoice"
+from harness.driver import ADDON, Odoo
+from harness.odoo_cache import Cluster, OdooMissing, cache_dir, say
 
 
 def run(database):
     try:
-        install = find_odoo()
-        if install.reach_database():
+        odoo = Odoo()
+        if odoo.cluster:
             say("PostgreSQL: the private cluster stays up; `make stop` stops it")
     except OdooMissing as error:
         say(f"Missing: {error}")
         return 1
-    odoo = [str(install.command), "-c", str(install.rc), "-d", database]
-    odoo += ["--addons-path", install.addons_path]
-    state = subprocess.run(
-        ["psql", "-X", "-d", database, "-tAc"]
-        + [f"SELECT state FROM ir_module_module WHERE name = '{ADDON}'"],
-        env=install.pg_env(),
-        capture_output=True,
-        text=True,
-    ).stdout.strip()
-    if state != "installed":
+    state = odoo.sql(
+        database,
+        f"SELECT state FROM ir_module_module WHERE name = '{ADDON}'",
+        check=False,
+    )
+    if state != [("installed",)]:
         say(f"Creating {database}: {ADDON}, l10n_no, their demo data (Norwegian)...")
-        created = subprocess.run(
-            [*odoo, "-i", f"{ADDON},l10n_no", "--stop-after-init"]
-            + ["--max-cron-threads", "0"],
-            env=install.pg_env(),
+        created = odoo.run(
+            database,
+            "-i",
+            f"{ADDON},l10n_no",
+            "--stop-after-init",
+            "--max-cron-threads",
+            "0",
         )
-        if created.returncode:
-            return created.returncode
+        if created:
+            return created
     say(
         f"Odoo is starting on http://localhost:8069 (database {database}); "
         "log in as admin / admin."
     )
-    command = [*odoo, "--http-port", "8069", "--db-filter", f"^{database}$"]
-    os.execve(odoo[0], command, install.pg_env())
+    server = odoo.options(
+        database, "--http-port", "8069", "--db-filter", f"^{database}$"
+    )
+    os.execve(odoo.command, [odoo.command, *server], odoo.env())
 
 
 def stop():

@@ -4,23 +4,22 @@ The Odoo suite installs the add-on with its tests into a fresh throw-away
 database, then uninstalls it, and fails on any failing test, on any ERROR or
 CRITICAL line in Odoo's log, and when Odoo ran no test at all. It runs the
 user's own Odoo 18, else the one built in the per-user cache (built the first
-time, see scripts/odoo_cache.py); where neither can be had, it is skipped and the
-reason is printed. A private PostgreSQL cluster it had to start is stopped at
-the end. The last line counts both suites: ``N passed, N failed, N skipped``.
+time), through harness/driver.py; where neither can be had, it is skipped and
+the reason is printed. A private PostgreSQL cluster it had to start is stopped
+at the end. The last line counts both suites: ``N passed, N failed, N skipped``.
 """
 
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
-from odoo_install import OdooMissing, error_lines, find_odoo
+from harness.driver import ADDON, NO_SERVER, Odoo, OdooError, error_lines, say
+from harness.odoo_cache import OdooMissing
+from harness.odoo_install import ROOT, find_odoo
 
-ROOT = Path(__file__).resolve().parent.parent
-ADDON = "recurring_invoice"
+UNINSTALL = Path(__file__).with_name("shell_uninstall.py")
 VENV_BIN = Path(sys.executable).parent
 LOG_DIR = ROOT / ".odoo-test-logs"
 
@@ -31,10 +30,6 @@ PYTEST_COUNT = re.compile(r"(\d+) (passed|failed|skipped|error|errors)\b")
 ODOO_SKIP = re.compile(r" INFO \S+ \S+: skipped (.*)$")
 
 
-def say(message):
-    print(message, flush=True)
-
-
 def run(cmd, **kwargs):
     say("$ " + " ".join(str(part) for part in cmd))
     return subprocess.run(cmd, cwd=ROOT, check=False, **kwargs)
@@ -43,7 +38,7 @@ def run(cmd, **kwargs):
 def lint():
     """Ruff and pylint-odoo; returns the names of the linters that failed."""
     failed = []
-    python_paths = [ADDON, "tests", "bench", "scripts"]
+    python_paths = [ADDON, "tests", "harness", "scripts", "faults", "bench"]
     if run([VENV_BIN / "ruff", "check", *python_paths]).returncode:
         failed.append("ruff check")
     if run([VENV_BIN / "ruff", "format", "--check", *python_paths]).returncode:
@@ -98,40 +93,28 @@ def build_wheel():
         return True
 
 
-def odoo_suite(install):
+def odoo_suite(odoo):
     """Install with tests, then uninstall, in a throw-away database.
 
     Returns (passed, failed, skipped)."""
-    database = f"ri_test_{uuid.uuid4().hex[:10]}"
     LOG_DIR.mkdir(exist_ok=True)
-    options = ["-c", install.rc, "-d", database, "--addons-path", install.addons_path]
-    odoo, pg_env = install.command, install.pg_env()
-    filestore = install.data_dir / "filestore" / database
     passed = failed = skipped = 0
-    try:
-        install = run(
-            [
-                odoo,
-                *options,
-                "-i",
-                # with Norway's localisation, and demo data as OCA's CI and
-                # Odoo's runbot install it
-                f"{ADDON},l10n_no",
-                "--test-enable",
-                "--test-tags",
-                f"/{ADDON}",
-                "--stop-after-init",
-                "--http-port",
-                "0",
-                "--max-cron-threads",
-                "0",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+    with odoo.throwaway_database("test") as database:
+        returncode = odoo.run(
+            database,
+            "-i",
+            # with Norway's localisation, and demo data as OCA's CI and
+            # Odoo's runbot install it
+            f"{ADDON},l10n_no",
+            "--test-enable",
+            "--test-tags",
+            f"/{ADDON}",
+            "--stop-after-init",
+            *NO_SERVER,
+            log=LOG_DIR / "install.log",
+            echo=True,
         )
-        log = install.stdout
-        (LOG_DIR / "install.log").write_text(log)
+        log = (LOG_DIR / "install.log").read_text()
         result = ODOO_RESULT.search(log)
         bad = error_lines(log)
         skips = [
@@ -151,41 +134,23 @@ def odoo_suite(install):
             failed += 1
         elif bad and not (fails + errors):
             failed += 1  # an ERROR outside any test still fails the run
-        if install.returncode and not (fails + errors):
-            say(f"Odoo exited with {install.returncode}")
+        if returncode and not (fails + errors):
+            say(f"Odoo exited with {returncode}")
             failed += 1
         say(f"Odoo suite: {result.group(0) if result else 'no result line'}")
 
-        uninstall = run(
-            [odoo, "shell", *options],
-            input=(
-                f"env['ir.module.module'].search([('name', '=', '{ADDON}')])"
-                ".button_immediate_uninstall()\n"
-                f"state = env['ir.module.module'].search([('name', '=', '{ADDON}')])"
-                ".state\n"
-                "print('UNINSTALL-STATE', state)\n"
-            ),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        (LOG_DIR / "uninstall.log").write_text(uninstall.stdout)
-        if "UNINSTALL-STATE uninstalled" in uninstall.stdout and not error_lines(
-            uninstall.stdout
-        ):
+        try:
+            uninstalled = odoo.shell(
+                database, UNINSTALL, log=LOG_DIR / "uninstall.log"
+            )["state"]
+        except OdooError:
+            uninstalled = None
+        if uninstalled == "uninstalled":
             say("Odoo suite: uninstall ... ok")
             passed += 1
         else:
             say("Odoo suite: uninstall FAILED (see .odoo-test-logs/uninstall.log)")
             failed += 1
-    finally:
-        subprocess.run(
-            ["dropdb", "--if-exists", database],
-            env=pg_env,
-            check=False,
-            capture_output=True,
-        )
-        shutil.rmtree(filestore, ignore_errors=True)
     return passed, failed, skipped
 
 
@@ -201,23 +166,23 @@ def main():
     failed += f
     skipped += s
 
-    install = started = missing = None
+    odoo = missing = None
     try:
         install = find_odoo()
         say(f"Odoo 18: {install.command} -c {install.rc}")
-        started = install.reach_database()
+        odoo = Odoo(install)
     except OdooMissing as error:
-        install, missing = None, error
+        missing = error
     if not build_wheel():
         say("wheel: build FAILED")
         failed += 1
-    if install:
+    if odoo:
         try:
-            p, f, s = odoo_suite(install)
+            p, f, s = odoo_suite(odoo)
         finally:
-            if started:
-                started.stop()
-                say(f"PostgreSQL: stopped the private cluster in {started.folder}")
+            stopped = odoo.close()
+            if stopped:
+                say(f"PostgreSQL: stopped the private cluster in {stopped.folder}")
         passed += p
         failed += f
         skipped += s

@@ -1,21 +1,17 @@
-"""How the runners find Odoo 18 (scripts/odoo_install.py, scripts/odoo_cache.py):
+"""How the runners find Odoo 18 (harness/odoo_install.py, harness/odoo_cache.py):
 the parts that need no Odoo. The build itself is replaced by a stand-in that
 records its calls."""
 
 import json
 import shutil
-import sys
 import tarfile
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-import odoo_cache  # noqa: E402
-import odoo_install  # noqa: E402
-import run_demo  # noqa: E402
-from odoo_cache import OdooMissing  # noqa: E402
+from harness import odoo_cache, odoo_install
+from harness.odoo_cache import OdooMissing
+from scripts import run_demo
 
 
 def make_tree(root, packaged=True):

@@ -2,21 +2,21 @@
 
 `make test` (scripts/run_tests.py), `make run` (scripts/run_demo.py), `make bench`
 (bench/bench_recurring.py) and `make test-faults` (faults/run_faults.py) drive
-real ``odoo`` processes. A user's own Odoo always wins: the ``odoo`` command on
-PATH, configured by ``~/.odoorc`` (or the file ``$ODOO_RC`` names). Without one,
-they use the Odoo 18 built in the per-user cache (scripts/odoo_cache.py), built
-the first time. Either way the configuration's ``addons_path`` gets this
-repository appended. Plain Python, no ``odoo`` import.
+real ``odoo`` processes through harness/driver.py, which finds Odoo here. A
+user's own Odoo always wins: the ``odoo`` command on PATH, configured by
+``~/.odoorc`` (or the file ``$ODOO_RC`` names). Without one, they use the Odoo
+18 built in the per-user cache (harness/odoo_cache.py), built the first time.
+Either way the configuration's ``addons_path`` gets this repository appended.
+Plain Python, no ``odoo`` import.
 """
 
 import configparser
 import os
-import re
 import shutil
 import subprocess
 from pathlib import Path
 
-from odoo_cache import (
+from .odoo_cache import (
     Cluster,
     OdooMissing,
     cache_dir,
@@ -27,9 +27,6 @@ from odoo_cache import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-
-#: The start of every line of Odoo's log: date, time, pid, level.
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ \d+ (\w+) ")
 
 #: PostgreSQL's environment variables for the database options of the config.
 PG_VARIABLES = {
@@ -149,12 +146,3 @@ def installed_odoo():
     if not rc.is_file():
         raise OdooMissing(f"no Odoo configuration at {rc} (set ODOO_RC)")
     return OdooInstall(command, rc)
-
-
-def error_lines(log_text):
-    """Lines of Odoo's log at level ERROR or CRITICAL."""
-    return [
-        line
-        for line in log_text.splitlines()
-        if (match := LOG_LINE.match(line)) and match.group(1) in ("ERROR", "CRITICAL")
-    ]

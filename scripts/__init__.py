@@ -1,0 +1,1 @@
+"""The runners of `make test`, `make run`, `make stop` and `make i18n`."""
