@@ -176,10 +176,11 @@ class Probe:
         if hasattr(Move, "_recurring_lock_due_templates"):
             lock_due = Move._recurring_lock_due_templates
 
-            def _recurring_lock_due_templates(self, now, limit):
-                templates = lock_due(self, now, limit)
-                probe.locked += len(templates)
-                probe.last_locked = len(templates)
+            def _recurring_lock_due_templates(self, now, limit, **kwargs):
+                templates = lock_due(self, now, limit, **kwargs)
+                if templates is not None:  # None: another worker's rows, back off
+                    probe.locked += len(templates)
+                    probe.last_locked = len(templates)
                 return templates
 
             Move._recurring_lock_due_templates = _recurring_lock_due_templates
