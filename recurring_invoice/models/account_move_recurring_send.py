@@ -94,28 +94,35 @@ class AccountMove(models.Model):
         )
 
     # --- sending -----------------------------------------------------------------
-    def _recurring_send_pending(self, now, limit):
-        """Send up to ``limit`` invoices waiting to be sent, each in its own
-        savepoint: a failure never undoes the invoice, which stays posted and
-        is tried again at the next run, at most MAX_SEND_ATTEMPTS times."""
-        invoices = (
-            self._recurring_lock(
-                SQL(
-                    """
+    def _recurring_send_pending(self, now, limit, among=None):
+        """Send up to ``limit`` invoices waiting to be sent (of the ids
+        ``among`` when given), each in its own savepoint: a failure never
+        undoes the invoice, which stays posted and is tried again at the next
+        run, at most MAX_SEND_ATTEMPTS times. Returns the invoices tried (None:
+        another worker committed them meanwhile, see _recurring_lock)."""
+        if not limit:
+            return self.browse()
+        invoices = self._recurring_lock(
+            SQL(
+                """
                 SELECT id FROM account_move
                  WHERE recurring_send_state = 'to_send'
                    AND (recurring_send_retry_after IS NULL
                         OR recurring_send_retry_after <= %(now)s)
+                   %(among)s
                  ORDER BY id
                  LIMIT %(limit)s
                    FOR NO KEY UPDATE SKIP LOCKED
                 """,
-                    now=now,
-                    limit=limit,
-                )
+                now=now,
+                among=SQL("AND id = ANY(%s)", list(among))
+                if among is not None
+                else SQL(),
+                limit=limit,
             )
-            or self.browse()
         )
+        if invoices is None:
+            return None
         for invoice in invoices:
             # Its chatter notes and errors in the language of its company.
             invoice = invoice.with_company(invoice.company_id).with_context(

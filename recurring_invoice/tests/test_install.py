@@ -21,6 +21,10 @@ class TestInstall(RecurringInvoiceCase):
             pytz.timezone("Europe/Oslo")
         )
         self.assertEqual((local.hour, local.minute), (6, 15))
+        # and its sender, woken by the job, a safety net a little later
+        sender = self.env.ref("recurring_invoice.ir_cron_recurring_invoice_send")
+        self.assertTrue(sender.active)
+        self.assertGreater(sender.priority, self.cron.priority)
 
     def test_company_defaults(self):
         company = self.env["res.company"].create({"name": "Nordlys AS"})

@@ -158,6 +158,83 @@ class TestRecurringSend(RecurringInvoiceCase):
         self.run_cron(oslo(2027, 2, 1, 6, 15))
         self.assertEqual(self.summaries(), summaries)
 
+    def test_senders_send_while_the_job_makes(self):
+        """The job makes one batch, commits it and wakes the sending scheduled
+        action, which sends it while the job makes the next; the summary goes
+        out once, when the last worker finds nothing left to make or send."""
+        sender = self.env.ref("recurring_invoice.ir_cron_recurring_invoice_send")
+        self.assertEqual(sender.code.strip(), "model._cron_recurring_send()")
+        templates = self.Move.browse()
+        for n in range(3):
+            templates |= self.make_template(
+                partner=self.customer,
+                invoice_user_id=self.accountant.id,
+                price=100.0 + n,
+            )
+        Trigger = self.env["ir.cron.trigger"]
+        woken = Trigger.search_count([("cron_id", "=", sender.id)])
+        with freeze_time(oslo(2027, 1, 31, 6, 15)):
+            # the job: one batch of two templates, made and posted, not sent
+            self.assertEqual(self.Move._cron_recurring_invoices(batch_size=2), 3)
+            made = templates.recurring_invoice_ids
+            self.assertEqual(len(made), 2)
+            self.assertEqual(set(made.mapped("recurring_send_state")), {"to_send"})
+            self.assertEqual(Trigger.search_count([("cron_id", "=", sender.id)]), woken + 1)
+            # a sender sends them while one template is still due: no summary yet
+            self.assertEqual(self.Move._cron_recurring_send(), 0)
+            self.assertEqual(set(made.mapped("recurring_send_state")), {"sent"})
+            self.assertFalse(self.summaries())
+            # the job makes the last one, then sends it itself
+            self.assertEqual(self.Move._cron_recurring_invoices(batch_size=2), 1)
+            self.assertFalse(self.summaries())
+            self.assertEqual(self.Move._cron_recurring_invoices(batch_size=2), 0)
+            # a sender with nothing left does not send a second summary
+            self.assertEqual(self.Move._cron_recurring_send(), 0)
+        self.env.invalidate_all()
+        invoices = templates.recurring_invoice_ids
+        self.assertEqual(len(invoices), 3)
+        self.assertEqual(set(invoices.mapped("recurring_send_state")), {"sent"})
+        summary = self.summaries()
+        self.assertEqual(len(summary), 1)
+        for invoice in invoices:
+            self.assertIn(invoice.name, summary.body_html)
+
+    def test_senders_share_the_invoices(self):
+        """Two senders each lock their own invoices: a second one skips those
+        the first holds, and each invoice is sent once."""
+        for n in range(4):
+            self.make_template(
+                partner=self.customer, invoice_user_id=self.accountant.id, price=10.0 + n
+            )
+        self.env["ir.config_parameter"].set_param("recurring_invoice.send_batch_size", 0)
+        self.run_cron(oslo(2027, 1, 31, 6, 15))
+        invoices = self.Move.search([("recurring_send_state", "=", "to_send")])
+        self.assertEqual(len(invoices), 4)
+        now = oslo(2027, 1, 31, 6, 16)
+        first = self.Move._recurring_send_pending(now, 2, among=invoices.ids)
+        second = self.Move._recurring_send_pending(now, 10, among=invoices.ids)
+        self.assertEqual(len(first), 2)
+        # in one transaction the first's locks are its own: the second takes
+        # the rest, because the first are sent now
+        self.assertEqual(second, invoices - first)
+        self.assertFalse(self.Move._recurring_send_pending(now, 10, among=invoices.ids))
+        self.assertEqual(set(invoices.mapped("recurring_send_state")), {"sent"})
+
+    def test_only_one_worker_finishes_the_morning(self):
+        """Two workers that both find nothing left: the summaries and the next
+        run are done once (a transaction lock), the second leaves them."""
+        self.make_template(partner=self.customer, invoice_user_id=self.accountant.id)
+        self.env["ir.config_parameter"].set_param("recurring_invoice.send_batch_size", 0)
+        self.run_cron(oslo(2027, 1, 31, 6, 15))
+        now = oslo(2027, 1, 31, 6, 16)
+        with self.env.registry.cursor() as other_cr:
+            other = self.env(cr=other_cr)["account.move"]
+            self.assertTrue(other._recurring_finish(now))
+            # this test's transaction meets the other's lock and leaves it
+            self.assertFalse(self.Move._recurring_finish(now))
+            other_cr.rollback()
+        self.assertTrue(self.Move._recurring_finish(now))
+
     def salesperson_who_leaves(self):
         """A billing user, archived by the test when they have left."""
         return new_test_user(
