@@ -34,6 +34,9 @@ DEFAULT_BATCH_SIZE = 100
 #: workers sending side by side end close together.
 DEFAULT_SEND_BATCH_SIZE = 20
 
+#: The transaction lock of the worker that finishes the morning.
+FINISH_LOCK = "recurring_invoice.finish"
+
 
 def _error_text(error):
     """The message of an error, as a user reads it."""
@@ -97,7 +100,9 @@ class AccountMove(models.Model):
         if auto_commit is None:
             auto_commit = not modules.module.current_test
         self._recurring_end_due_pauses(now)
-        templates = self._recurring_make(now, batch_size or self._recurring_batch_size())
+        templates = self._recurring_make(
+            now, batch_size or self._recurring_batch_size()
+        )
         if templates is None:
             return self._recurring_back_off()
         if templates:
@@ -190,7 +195,7 @@ class AccountMove(models.Model):
         summaries and plan the next run. Two workers finishing together: the
         first one does it (a transaction lock), the other leaves it."""
         self.env.cr.execute(
-            "SELECT pg_try_advisory_xact_lock(hashtext('recurring_invoice.finish'))"
+            SQL("SELECT pg_try_advisory_xact_lock(hashtext(%s))", FINISH_LOCK)
         )
         if not self.env.cr.fetchone()[0]:
             return False

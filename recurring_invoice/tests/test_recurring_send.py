@@ -11,6 +11,9 @@ from odoo.tools import mute_logger
 
 from odoo.addons.account.models.account_move_send import AccountMoveSend
 from odoo.addons.base.models.ir_mail_server import IrMailServer, MailDeliveryException
+from odoo.addons.recurring_invoice.models.account_move_recurring_job import (
+    FINISH_LOCK,
+)
 
 from .common import RecurringInvoiceCase, oslo
 
@@ -179,7 +182,9 @@ class TestRecurringSend(RecurringInvoiceCase):
             made = templates.recurring_invoice_ids
             self.assertEqual(len(made), 2)
             self.assertEqual(set(made.mapped("recurring_send_state")), {"to_send"})
-            self.assertEqual(Trigger.search_count([("cron_id", "=", sender.id)]), woken + 1)
+            self.assertEqual(
+                Trigger.search_count([("cron_id", "=", sender.id)]), woken + 1
+            )
             # a sender sends them while one template is still due: no summary yet
             self.assertEqual(self.Move._cron_recurring_send(), 0)
             self.assertEqual(set(made.mapped("recurring_send_state")), {"sent"})
@@ -199,14 +204,18 @@ class TestRecurringSend(RecurringInvoiceCase):
         for invoice in invoices:
             self.assertIn(invoice.name, summary.body_html)
 
-    def test_senders_share_the_invoices(self):
-        """Two senders each lock their own invoices: a second one skips those
-        the first holds, and each invoice is sent once."""
+    def test_sending_takes_a_batch_of_the_invoices_given(self):
+        """A sender sends at most its batch, of the invoices it is given (a
+        queue job's), each once."""
         for n in range(4):
             self.make_template(
-                partner=self.customer, invoice_user_id=self.accountant.id, price=10.0 + n
+                partner=self.customer,
+                invoice_user_id=self.accountant.id,
+                price=10.0 + n,
             )
-        self.env["ir.config_parameter"].set_param("recurring_invoice.send_batch_size", 0)
+        self.env["ir.config_parameter"].set_param(
+            "recurring_invoice.send_batch_size", 0
+        )
         self.run_cron(oslo(2027, 1, 31, 6, 15))
         invoices = self.Move.search([("recurring_send_state", "=", "to_send")])
         self.assertEqual(len(invoices), 4)
@@ -214,8 +223,7 @@ class TestRecurringSend(RecurringInvoiceCase):
         first = self.Move._recurring_send_pending(now, 2, among=invoices.ids)
         second = self.Move._recurring_send_pending(now, 10, among=invoices.ids)
         self.assertEqual(len(first), 2)
-        # in one transaction the first's locks are its own: the second takes
-        # the rest, because the first are sent now
+        # the first batch is sent: the second takes the rest
         self.assertEqual(second, invoices - first)
         self.assertFalse(self.Move._recurring_send_pending(now, 10, among=invoices.ids))
         self.assertEqual(set(invoices.mapped("recurring_send_state")), {"sent"})
@@ -223,17 +231,25 @@ class TestRecurringSend(RecurringInvoiceCase):
     def test_only_one_worker_finishes_the_morning(self):
         """Two workers that both find nothing left: the summaries and the next
         run are done once (a transaction lock), the second leaves them."""
-        self.make_template(partner=self.customer, invoice_user_id=self.accountant.id)
-        self.env["ir.config_parameter"].set_param("recurring_invoice.send_batch_size", 0)
-        self.run_cron(oslo(2027, 1, 31, 6, 15))
         now = oslo(2027, 1, 31, 6, 16)
-        with self.env.registry.cursor() as other_cr:
-            other = self.env(cr=other_cr)["account.move"]
-            self.assertTrue(other._recurring_finish(now))
-            # this test's transaction meets the other's lock and leaves it
+        Move = type(self.Move)
+        with (
+            self.env.registry.cursor() as other_cr,
+            patch.object(Move, "_recurring_send_summaries") as summaries,
+            patch.object(Move, "_recurring_schedule_next_run") as next_run,
+        ):
+            # another worker finishing holds the lock
+            other_cr.execute(
+                "SELECT pg_advisory_xact_lock(hashtext(%s))", [FINISH_LOCK]
+            )
             self.assertFalse(self.Move._recurring_finish(now))
+            summaries.assert_not_called()
+            next_run.assert_not_called()
             other_cr.rollback()
-        self.assertTrue(self.Move._recurring_finish(now))
+            # the lock ends with the other's transaction
+            self.assertTrue(self.Move._recurring_finish(now))
+            summaries.assert_called_once_with(now)
+            next_run.assert_called_once_with(now)
 
     def salesperson_who_leaves(self):
         """A billing user, archived by the test when they have left."""
