@@ -23,6 +23,17 @@ from ..tools import prices
 #: What the job may still write on an applied adjustment.
 REPORT_FIELDS = {"to_report"}
 
+#: Shared with the "Adjust prices" dialog (recurring_price_adjustment_wizard.py).
+METHODS = [("percent", "By a percentage"), ("price", "New unit prices")]
+EFFECTIVE_DATE_HELP = (
+    "The invoices for periods beginning on or after this day are made at the "
+    "new prices; those made before keep theirs."
+)
+PERCENT_HELP = (
+    "Every unit price changes by this percentage (3.1 for the year's consumer "
+    "price index, negative for a decrease), rounded to the currency."
+)
+
 
 class RecurringPriceAdjustment(models.Model):
     _name = "recurring.price.adjustment"
@@ -47,8 +58,7 @@ class RecurringPriceAdjustment(models.Model):
     effective_date = fields.Date(
         string="Effective From",
         required=True,
-        help="The invoices for periods beginning on or after this day are made "
-        "at the new prices; those made before keep theirs.",
+        help=EFFECTIVE_DATE_HELP,
     )
     kind = fields.Selection(
         [("once", "One-off"), ("yearly", "Yearly")],
@@ -58,7 +68,7 @@ class RecurringPriceAdjustment(models.Model):
         readonly=True,
     )
     method = fields.Selection(
-        [("percent", "By a percentage"), ("price", "New unit prices")],
+        METHODS,
         string="Adjust",
         required=True,
         default="percent",
@@ -66,8 +76,7 @@ class RecurringPriceAdjustment(models.Model):
     percent = fields.Float(
         string="Percentage",
         digits=(16, 2),
-        help="Every unit price changes by this percentage (3.1 for the year's "
-        "consumer price index, negative for a decrease), rounded to the currency.",
+        help=PERCENT_HELP,
     )
     state = fields.Selection(
         [("pending", "Scheduled"), ("applied", "Applied")],

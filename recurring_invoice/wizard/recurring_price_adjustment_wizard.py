@@ -14,6 +14,11 @@ effective date is already made (the new prices then apply from the next one).
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..models.recurring_price_adjustment import (
+    EFFECTIVE_DATE_HELP,
+    METHODS,
+    PERCENT_HELP,
+)
 from ..tools import prices
 
 #: Templates whose lines the dialog previews; the others are counted.
@@ -37,11 +42,10 @@ class RecurringPriceAdjustmentWizard(models.TransientModel):
         string="Effective From",
         required=True,
         default=lambda self: self._default_effective_date(),
-        help="The invoices for periods beginning on or after this day are made "
-        "at the new prices; those made before keep theirs.",
+        help=EFFECTIVE_DATE_HELP,
     )
     method = fields.Selection(
-        [("percent", "By a percentage"), ("price", "New unit prices")],
+        METHODS,
         string="Adjust",
         required=True,
         default="percent",
@@ -49,9 +53,7 @@ class RecurringPriceAdjustmentWizard(models.TransientModel):
     percent = fields.Float(
         string="Percentage",
         digits=(16, 2),
-        help="Every unit price changes by this percentage, rounded to the "
-        "currency: 3.1 for a consumer price index of 3.1 %, negative for a "
-        "decrease.",
+        help=PERCENT_HELP,
     )
     yearly = fields.Boolean(
         string="Every Year",
