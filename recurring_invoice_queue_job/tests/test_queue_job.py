@@ -11,6 +11,7 @@ from odoo.addons.recurring_invoice.tests.common import RecurringInvoiceCase, osl
 
 MORNING = oslo(2027, 1, 31, 6, 15)
 CHANNEL = "root.recurring_invoice"
+LOGGER = "odoo.addons.recurring_invoice_queue_job.models.account_move"
 
 
 @tagged("post_install", "-at_install")
@@ -229,5 +230,7 @@ class TestQueueJob(RecurringInvoiceCase):
         failed = Job.load(self.env, last.uuid)
         failed.set_failed(exc_info="psycopg2.errors.SerializationFailure")
         failed.store()
-        self.assertEqual(self.perform(self.jobs("_recurring_job_finish")), 1)
+        with self.assertLogs(LOGGER, "WARNING") as logs:
+            self.assertEqual(self.perform(self.jobs("_recurring_job_finish")), 1)
+        self.assertIn("1 templates due", logs.output[0])
         self.assertEqual(len(self.summaries()), 1)
