@@ -60,7 +60,17 @@ class AccountMove(models.Model):
         """Whether this call of a scheduled action enqueues its work: when the
         scheduler runs it (by its schedule or *Run Manually*), not when code
         calls the method, unless the context key
-        ``recurring_invoice_queue_job`` says otherwise."""
+        ``recurring_invoice_queue_job`` says otherwise; never when the system
+        parameter ``recurring_invoice.queue_job`` is ``0`` or ``False`` (the
+        job then works as without this module, e.g. where queue_job was
+        installed for something else and no job runner runs)."""
+        enabled = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("recurring_invoice.queue_job", "1")
+        )
+        if enabled.strip().lower() in ("0", "false", "no", "off", ""):
+            return False
         forced = self.env.context.get("recurring_invoice_queue_job")
         if forced is not None:
             return bool(forced)

@@ -126,6 +126,18 @@ class TestQueueJob(RecurringInvoiceCase):
         self.assertEqual(template.recurring_invoice_ids.state, "posted")
         self.assertFalse(self.env["queue.job"].sudo().search([]))
 
+    def test_the_system_parameter_turns_the_queue_off(self):
+        """Where queue_job runs no job runner, the job can work as before."""
+        template = self.make_templates(1)
+        self.env["ir.config_parameter"].sudo().set_param(
+            "recurring_invoice.queue_job", "0"
+        )
+        with freeze_time(MORNING):
+            self.Move.with_context(cron_id=self.cron.id)._cron_recurring_invoices()
+        self.env.invalidate_all()
+        self.assertEqual(template.recurring_invoice_ids.state, "posted")
+        self.assertFalse(self.env["queue.job"].sudo().search([]))
+
     def test_jobs_make_send_and_summarise_each_once(self):
         templates = self.make_templates(3)
         self.run_cron()
