@@ -21,6 +21,8 @@ invoice is sent only while it is ``to_send`` and locked by the one sending it.
 import hashlib
 import logging
 
+from psycopg2 import errors
+
 from odoo import _, api, fields, models
 from odoo.tools import SQL
 
@@ -37,6 +39,12 @@ WORK_METHODS = ("_recurring_job_make", "_recurring_job_send")
 FINISH_POLL_SECONDS = 30
 #: Seconds before a job tries again rows another transaction held.
 TAKEN_RETRY_SECONDS = 10
+#: Errors of a transaction meeting another one's: they pass when tried again.
+CONCURRENCY_ERRORS = (
+    errors.SerializationFailure,
+    errors.DeadlockDetected,
+    errors.LockNotAvailable,
+)
 
 
 def _identity(kind, now, ids=()):
@@ -211,7 +219,9 @@ class AccountMove(models.Model):
         transaction holds are left to a new job (or, when it holds them all,
         to this job's retry); a batch another worker committed meanwhile is
         tried again in a new transaction, which finds those templates made."""
-        templates = self._recurring_make(now, len(template_ids), among=template_ids)
+        templates = self.with_context(recurring_invoice_job=True)._recurring_make(
+            now, len(template_ids), among=template_ids
+        )
         if templates is None:
             raise RetryableJobError(
                 _("Another worker made some of these templates' invoices meanwhile."),
@@ -247,7 +257,9 @@ class AccountMove(models.Model):
     def _recurring_job_send(self, now, invoice_ids):
         """Send the invoices ``invoice_ids`` still to send at ``now``, each
         once (the core's ``_recurring_send_pending``)."""
-        sent = self._recurring_send_pending(now, len(invoice_ids), among=invoice_ids)
+        sent = self.with_context(recurring_invoice_job=True)._recurring_send_pending(
+            now, len(invoice_ids), among=invoice_ids
+        )
         if sent is None:
             raise RetryableJobError(
                 _("Another worker sent some of these invoices meanwhile."),
@@ -266,6 +278,33 @@ class AccountMove(models.Model):
         if held:
             self._recurring_delay_send(now, held, eta=TAKEN_RETRY_SECONDS)
         return _("%(count)s invoices tried", count=len(sent))
+
+    def _recurring_record_failure(self, error, now):
+        """In a job, a template that met another transaction (two jobs making
+        invoices of one customer...) is not left to the next day: the whole
+        job is tried again in a new transaction."""
+        self._recurring_retry_on_concurrency(error)
+        return super()._recurring_record_failure(error, now)
+
+    def _recurring_record_send_failure(self, error, now):
+        """In a job, an invoice that met another transaction (two jobs
+        sending to one customer update its partner) is not left to the next
+        day: the whole job is tried again in a new transaction, its e-mails
+        queued so far rolled back with it."""
+        self._recurring_retry_on_concurrency(error)
+        return super()._recurring_record_send_failure(error, now)
+
+    def _recurring_retry_on_concurrency(self, error):
+        if self.env.context.get("recurring_invoice_job") and isinstance(
+            error, CONCURRENCY_ERRORS
+        ):
+            raise RetryableJobError(
+                _(
+                    "Another transaction updated the same records: %(error)s",
+                    error=error,
+                ),
+                seconds=TAKEN_RETRY_SECONDS,
+            ) from error
 
     @api.model
     def _recurring_job_finish(self, now):

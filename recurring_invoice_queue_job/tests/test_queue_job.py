@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from unittest.mock import patch
 
+import psycopg2.errors
 from freezegun import freeze_time
 
 from odoo.tests import new_test_user, tagged
@@ -230,6 +231,51 @@ class TestQueueJob(RecurringInvoiceCase):
         self.assertEqual(self.perform(again), 1)
         self.assertEqual(len(first.recurring_invoice_ids), 1)
         self.assertEqual(len(second.recurring_invoice_ids), 1)
+
+    def test_send_job_meeting_another_transaction_is_tried_again(self):
+        """Two send jobs e-mailing one customer at once both update its
+        partner: the one that meets the other's update does not leave its
+        invoice to the next day, it runs again whole in a new transaction."""
+        templates = self.make_templates(2)
+        self.run_cron()
+        self.perform(self.jobs("_recurring_job_make"))
+        send = self.jobs("_recurring_job_send")
+        first, second = invoices = templates.recurring_invoice_ids.sorted("id")
+        Move = type(self.Move)
+        original = Move._recurring_send
+
+        def concurrent(invoice):
+            if invoice == second:
+                raise psycopg2.errors.SerializationFailure(
+                    "could not serialize access due to concurrent update"
+                )
+            return original(invoice)
+
+        with patch.object(Move, "_recurring_send", concurrent):
+            self.assertEqual(self.perform(send), 0)
+        self.assertEqual(send.state, "pending")
+        # rolled back whole: neither invoice is sent nor counted as tried
+        self.assertEqual(set(invoices.mapped("recurring_send_state")), {"to_send"})
+        self.assertEqual(set(invoices.mapped("recurring_send_attempts")), {0})
+        self.assertFalse(self.sendings(first))
+        self.assertEqual(self.perform(send), 1)
+        self.assertEqual(set(invoices.mapped("recurring_send_state")), {"sent"})
+        for invoice in invoices:
+            self.assertEqual(len(self.sendings(invoice)), 1)
+
+    def test_a_failing_invoice_still_waits_for_the_next_run(self):
+        """Other errors are the core's: recorded, tried again the next day."""
+        template = self.make_templates(1)
+        self.customer.email = False
+        self.run_cron()
+        self.perform(self.jobs("_recurring_job_make"))
+        self.assertEqual(self.perform(self.jobs("_recurring_job_send")), 1)
+        invoice = template.recurring_invoice_ids
+        self.assertEqual(invoice.recurring_send_state, "to_send")
+        self.assertEqual(invoice.recurring_send_attempts, 1)
+        self.assertTrue(invoice.recurring_send_retry_after > MORNING)
+        # the finish job does not wait for it
+        self.assertEqual(self.perform(self.jobs("_recurring_job_finish")), 1)
 
     def test_finish_job_goes_on_when_the_jobs_failed(self):
         """A make job that failed for good does not hold the summaries back:
