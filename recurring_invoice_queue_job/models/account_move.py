@@ -39,6 +39,10 @@ WORK_METHODS = ("_recurring_job_make", "_recurring_job_send")
 FINISH_POLL_SECONDS = 30
 #: Seconds before a job tries again rows another transaction held.
 TAKEN_RETRY_SECONDS = 10
+#: Tries of a make or send job: jobs of one morning meeting each other (one
+#: customer's invoices made or sent side by side) try again, several times on
+#: a busy morning, before they could be left failed.
+JOB_MAX_RETRIES = 20
 #: Errors of a transaction meeting another one's: they pass when tried again.
 CONCURRENCY_ERRORS = (
     errors.SerializationFailure,
@@ -162,7 +166,9 @@ class AccountMove(models.Model):
         ]
         if among is not None:
             domain.append(("id", "in", list(among)))
-        return self.sudo().search(domain, order="id").ids
+        # one customer's invoices together: jobs sending side by side meet
+        # less on the customer's partner record
+        return self.sudo().search(domain, order="partner_id, id").ids
 
     @api.model
     def _recurring_jobs_alive(self):
@@ -186,6 +192,7 @@ class AccountMove(models.Model):
             self.browse()
             .with_delay(
                 eta=eta,
+                max_retries=JOB_MAX_RETRIES,
                 identity_key=_identity("make", now, template_ids),
                 description=_(
                     "Recurring invoices: make and post the invoices of "
@@ -202,6 +209,7 @@ class AccountMove(models.Model):
             self.browse()
             .with_delay(
                 eta=eta,
+                max_retries=JOB_MAX_RETRIES,
                 identity_key=_identity("send", now, invoice_ids),
                 description=_(
                     "Recurring invoices: send %(count)s invoices",
@@ -247,7 +255,7 @@ class AccountMove(models.Model):
                     ("recurring_send_state", "=", "to_send"),
                     ("recurring_send_retry_after", "=", False),
                 ],
-                order="id",
+                order="partner_id, id",
             )
             for ids in _chunks(invoices.ids, send_size):
                 self._recurring_delay_send(now, ids)

@@ -105,6 +105,7 @@ class TestQueueJob(RecurringInvoiceCase):
         makes = self.jobs("_recurring_job_make")
         self.assertEqual(len(makes), 3)  # batches of 2, 2 and 1
         self.assertEqual(set(makes.mapped("channel")), {CHANNEL})
+        self.assertEqual(set(makes.mapped("max_retries")), {20})
         self.assertEqual(
             sorted(id_ for job in makes for id_ in job.args[1]), sorted(templates.ids)
         )
