@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import polib
+import pytest
 from lxml import etree
 
 from harness import oca_addons
@@ -111,3 +112,31 @@ def test_unreachable_pypi_says_so(monkeypatch):
         "/venv/bin/python", "queue_job", said.append, install=False
     )
     assert not [cmd for cmd in calls if "pip" in cmd]
+
+
+def test_make_test_skips_the_bridge_without_queue_job(monkeypatch, capsys):
+    from scripts import run_tests
+
+    class FakeOdoo:
+        addons_path = "/nowhere/addons"
+        command = "/nowhere/odoo"
+
+    class FakeInstall:
+        cache = None  # a user's own Odoo: nothing is pip-installed into it
+
+    looked = []
+
+    def ensure(command, name, say, install=True):
+        looked.append((name, install))
+        return False
+
+    monkeypatch.setattr(run_tests, "ensure_oca_addon", ensure)
+    monkeypatch.setattr(
+        run_tests, "odoo_suite", lambda *a, **k: pytest.fail("ran the suite")
+    )
+    assert run_tests.bridge_suite(FakeOdoo(), FakeInstall()) == (0, 0, 1)
+    assert looked == [("queue_job", False)]
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "Odoo suite (recurring_invoice_queue_job): skipped: queue_job not available"
+    ]
