@@ -112,20 +112,23 @@ class AccountMove(models.Model):
                 batch_size=batch_size, now=now, auto_commit=auto_commit
             )
         now = now or fields.Datetime.now()
-        self._recurring_enqueue(now, batch_size=batch_size, making=False)
+        self._recurring_enqueue(now, send_batch_size=batch_size, making=False)
         return 0
 
     @api.model
-    def _recurring_enqueue(self, now, batch_size=None, making=True):
+    def _recurring_enqueue(
+        self, now, batch_size=None, making=True, send_batch_size=None
+    ):
         """Enqueue a make job per batch of the due templates (when
         ``making``), a send job per batch of the invoices to send, and the
-        finish job. Returns the jobs enqueued or found waiting."""
+        finish job (batch sizes: the system parameters unless given). Returns
+        the jobs enqueued or found waiting."""
         jobs = []
         if making:
             size = batch_size or self._recurring_batch_size()
             for ids in _chunks(self._recurring_due_ids(now), size):
                 jobs.append(self._recurring_delay_make(now, ids))
-        send_size = self._recurring_send_batch_size()
+        send_size = send_batch_size or self._recurring_send_batch_size()
         if send_size:
             for ids in _chunks(self._recurring_to_send_ids(now), send_size):
                 jobs.append(self._recurring_delay_send(now, ids))

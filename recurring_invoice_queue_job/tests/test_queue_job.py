@@ -119,6 +119,25 @@ class TestQueueJob(RecurringInvoiceCase):
         self.assertEqual(self.jobs("_recurring_job_make"), makes)
         self.assertEqual(self.jobs("_recurring_job_finish"), finish)
 
+    def test_sending_action_enqueues_send_jobs_in_its_batches(self):
+        templates = self.make_templates(3)
+        self.env["ir.config_parameter"].sudo().set_param(
+            "recurring_invoice.send_batch_size", 0
+        )
+        self.run_cron()
+        self.perform(self.jobs("_recurring_job_make"))
+        self.assertFalse(self.jobs("_recurring_job_send"))  # left to a later run
+        with freeze_time(MORNING):
+            self.Move.with_context(cron_id=self.cron.id)._cron_recurring_send(
+                batch_size=2
+            )
+        sends = self.jobs("_recurring_job_send")
+        self.assertEqual([len(job.args[1]) for job in sends], [2, 1])
+        self.assertEqual(
+            sorted(id_ for job in sends for id_ in job.args[1]),
+            sorted(templates.recurring_invoice_ids.ids),
+        )
+
     def test_called_by_code_the_job_works_as_before(self):
         """Outside the scheduler (the core's tests, scripts) nothing is queued."""
         template = self.make_templates(1)
