@@ -211,10 +211,12 @@ class AccountMove(models.Model):
     @api.model
     def _recurring_wake_senders(self):
         """Start every sending scheduled action now (one ships; a copy of it
-        adds a worker)."""
-        self.env["ir.cron"].sudo().search(
+        adds a worker; none when they are archived). ``_trigger`` takes one
+        scheduled action at a time."""
+        for cron in self.env["ir.cron"].sudo().search(
             [("code", "=like", "model._cron_recurring_send(%")]
-        )._trigger()
+        ):
+            cron._trigger()
 
     # --- which templates are due -------------------------------------------------
     def _recurring_lock_due_templates(self, now, limit, among=None):
