@@ -25,17 +25,18 @@ Scenarios (one line each, ``PASS name: details`` or ``FAIL name: details``):
     after their start in batches of 5 (50 invoices); the process running the
     job is killed with SIGKILL once batch 1 is posted but not committed,
     inside ``_post`` right after an invoice number is taken, right after the
-    first commit (invoices posted, none sent), after invoices are sent but
-    before that commit, right after the first sending commit, on entering the
-    daily summary, and from outside at an arbitrary moment once 20 invoices
-    are made. Then the job runs again until nothing remains.
+    first commit (invoices posted, none sent), after invoices are sent (all
+    made) but before that commit, right after the first commit of sent
+    invoices, on entering the daily summary, and from outside at an arbitrary
+    moment once 20 invoices are made. Then the job runs again until nothing remains.
 ``two-workers``
     Two processes run the job loop at the same moment on 500 due monthly
     templates, in batches of 20; both must make some, neither may fail.
 ``two-workers-summary``
-    Two workers finish together: both enter the daily summary step at the
-    same moment (held at its entry until both are there) with 30 invoices
-    sent and not yet reported; one summary must go out, without error.
+    Two workers finish together: both enter the end of the morning (which
+    sends the daily summaries) at the same moment (held at its entry until
+    both are there) with 30 invoices sent and not yet reported; one summary
+    must go out, without error.
 ``mail``
     12 monthly invoices are made and their e-mails queued; then Odoo's mail
     queue runs four times against a real SMTP server (faults/smtp_server.py)
@@ -111,10 +112,10 @@ CRASH_POINTS = [
      "SIGKILL inside _post, right after batch 3's 3rd invoice number is taken"),
     ("crash-after-first-commit", kill_at("commit", 1),
      "SIGKILL right after the 1st commit (batch 1 posted, none sent)"),
-    ("crash-while-sending", kill_at("send", 3, call=2),
-     "SIGKILL after the 3rd invoice sent in call 2, before its commit"),
-    ("crash-after-send-commit", kill_at("commit", 2),
-     "SIGKILL right after the 2nd commit (first invoices sent)"),
+    ("crash-while-sending", kill_at("send", 3),
+     "SIGKILL after the 3rd invoice sent (all made), before its commit"),
+    ("crash-after-send-commit", kill_at("sent_commit", 1),
+     "SIGKILL right after the 1st commit of sent invoices"),
     ("crash-in-summary", kill_at("summary", 1),
      "SIGKILL on entering the daily summary step (its transaction lost)"),
     ("crash-external-kill", {"RI_PROGRESS": "1"},
@@ -803,7 +804,8 @@ class Suite:
             and committed
         ):
             problems.append(f"{committed} invoices committed before the 1st commit")
-        if env.get("RI_KILL_HOOK") in ("commit", "send", "summary") and not committed:
+        hook = env.get("RI_KILL_HOOK")
+        if hook in ("commit", "sent_commit", "send", "summary") and not committed:
             problems.append("nothing committed before a kill after a commit")
         summaries = (figures.get("sending") or {}).get("summaries", 1)
         if summaries != 1:
@@ -942,13 +944,14 @@ class Suite:
         if summaries != 1:
             problems.append(f"{summaries} summary e-mails for one set of invoices")
         parts = [
-            f"{worker}: summary calls {result['summaries']}, errors {result['errors']}"
+            f"{worker}: finish {result.get('finishes')}, summary calls "
+            f"{result['summaries']}, errors {result['errors']}"
             for worker, result in zip(("A", "B"), results, strict=True)
             if result
         ]
         details = (
-            f"{to_report} invoices sent and not yet reported, both workers in the "
-            f"summary step at once; {figures_text(figures)}; {'; '.join(parts)}; "
+            f"{to_report} invoices sent and not yet reported, both workers "
+            f"finishing at once; {figures_text(figures)}; {'; '.join(parts)}; "
             f"run {run_time:.1f}s, total {time.monotonic() - started:.1f}s"
         )
         self.conclude(name, details, problems)
