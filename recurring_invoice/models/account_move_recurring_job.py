@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, format_date, mute_logger
 
 from ..tools import recurrence
 
@@ -307,9 +307,10 @@ class AccountMove(models.Model):
         Rows another worker holds are skipped. Rows another worker committed
         after this transaction's snapshot began raise a serialization failure:
         they are that worker's, so none is returned (the caller's next run, in a
-        new transaction, sees them as they are)."""
+        new transaction, sees them as they are); Odoo's log of the failed query
+        is muted, as that is no error."""
         try:
-            with self.env.cr.savepoint():
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
                 self.env.cr.execute(query)
                 return self.browse(row[0] for row in self.env.cr.fetchall())
         except psycopg2.errors.SerializationFailure:
