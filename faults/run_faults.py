@@ -343,12 +343,13 @@ def bad_lines(text):
 class SmtpServer:
     """faults/smtp_server.py in a subprocess, on a port of its own; stopped
     (nothing listens on the port: connections are refused) when its mode is
-    None."""
+    None. Its files are the scenario's (``name``): each counts only what it
+    was sent."""
 
-    def __init__(self, workdir):
-        self.mode_file = workdir / "smtp-mode.json"
-        self.log = workdir / "smtp-received.jsonl"
-        self.log.touch()
+    def __init__(self, workdir, name):
+        self.mode_file = workdir / f"{name}-smtp-mode.json"
+        self.log = workdir / f"{name}-smtp-received.jsonl"
+        self.log.write_text("")
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -1170,7 +1171,7 @@ class Suite:
         name = "sender-killed"
         started = time.monotonic()
         db, made = self.made_to_send("sender_killed", SEND_KILL_TEMPLATES)
-        smtp = SmtpServer(self.workdir)
+        smtp = SmtpServer(self.workdir, name)
         problems = []
         try:
             smtp.set_mode({"mode": "ok"})
@@ -1392,7 +1393,7 @@ class Suite:
         db, _setup = self.with_templates(
             "mail", [{"period": "month", "count": MAIL_TEMPLATES}]
         )
-        smtp = SmtpServer(self.workdir)
+        smtp = SmtpServer(self.workdir, name)
         try:
             self.odoo.shell(
                 db,
