@@ -1195,9 +1195,7 @@ class Suite:
                 [int(line.split()[1]) for line in killed.lines
                  if line.startswith("SENT_COMMITTED ")] or [0]
             )  # fmt: skip
-            kill_line = next(
-                (line for line in killed.lines if "KILL self" in line), ""
-            )
+            kill_line = next((line for line in killed.lines if "KILL self" in line), "")
             if not kill_line:
                 raise ScenarioError(f"worker A did not say where it died: {killed.log}")
             lost = json.loads(kill_line.rsplit(": ", 1)[1].rstrip(")"))
@@ -1205,9 +1203,7 @@ class Suite:
                 problems.append("worker A had nothing sent and uncommitted when killed")
             if not committed_a:
                 problems.append("worker A committed no send before it was killed")
-            survivor_problems, (result_b,) = self.worker_problems_of(
-                [(survivor, "B")]
-            )
+            survivor_problems, (result_b,) = self.worker_problems_of([(survivor, "B")])
             problems += survivor_problems
             self.odoo.wait_idle(db)
             later = self.run_job(db, f"{name}-later", 0, MAKE_BATCH)
@@ -1348,9 +1344,11 @@ class Suite:
             + "; jobs done "
             + ", ".join(f"{n} {m}" for m, n in sorted(done.items()))
             + f" in {result['runs']} runs; failed once after their work and run "
-            f"again: " + ", ".join(
+            f"again: "
+            + ", ".join(
                 f"{m} ({failed_once.get(m, 'not failed')}; done after "
-                f"{retried[m]} retried job(s))" for m in QUEUE_FAIL
+                f"{retried[m]} retried job(s))"
+                for m in QUEUE_FAIL
             )
             + f"; {figures_text(figures)}; {queue_text(queue)}; run "
             f"{result['elapsed']:.1f}s, setup {setup_time:.1f}s, "

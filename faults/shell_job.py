@@ -164,6 +164,52 @@ class Probe:
 
         Move._recurring_apply_price_changes = _recurring_apply_price_changes
 
+    def install_sending(self, Move):
+        """Count the invoices sent (the ``send`` kill point) and remember them
+        until their commit."""
+        probe = self
+        if hasattr(Move, "_recurring_send"):
+            send = Move._recurring_send
+
+            def _recurring_send(self):
+                result = send(self)
+                probe.sent_pending.append(self.id)
+                probe.event("send")
+                return result
+
+            Move._recurring_send = _recurring_send
+
+    def install_summary(self, Move):
+        """Hold the workers at the end of the morning (RI_SUMMARY_BARRIER),
+        skip or count the daily summaries (the ``summary`` kill point)."""
+        probe = self
+        if hasattr(Move, "_recurring_send_summaries"):
+            self.summary_hook = True
+            summaries = Move._recurring_send_summaries
+
+            def _recurring_send_summaries(self, now):
+                if ENV.get("RI_SKIP_SUMMARY") == "1":
+                    return 0
+                probe.event("summary")
+                if not finish_hook:
+                    probe.barrier()
+                result = summaries(self, now)
+                probe.summaries.append(result)
+                return result
+
+            Move._recurring_send_summaries = _recurring_send_summaries
+        finish_hook = hasattr(Move, "_recurring_finish")
+        if finish_hook:
+            finish = Move._recurring_finish
+
+            def _recurring_finish(self, now):
+                probe.barrier()
+                result = finish(self, now)
+                probe.finishes.append(result)
+                return result
+
+            Move._recurring_finish = _recurring_finish
+
     def install(self):
         """Wrap Odoo's own steps (posting, numbering, committing) and the
         add-on's sending and locking where they exist."""
@@ -202,44 +248,9 @@ class Probe:
                 return templates
 
             Move._recurring_lock_due_templates = _recurring_lock_due_templates
-        if hasattr(Move, "_recurring_send"):
-            send = Move._recurring_send
-
-            def _recurring_send(self):
-                result = send(self)
-                probe.sent_pending.append(self.id)
-                probe.event("send")
-                return result
-
-            Move._recurring_send = _recurring_send
+        self.install_sending(Move)
         self.install_price_changes(Move)
-        if hasattr(Move, "_recurring_send_summaries"):
-            self.summary_hook = True
-            summaries = Move._recurring_send_summaries
-
-            def _recurring_send_summaries(self, now):
-                if ENV.get("RI_SKIP_SUMMARY") == "1":
-                    return 0
-                probe.event("summary")
-                if not finish_hook:
-                    probe.barrier()
-                result = summaries(self, now)
-                probe.summaries.append(result)
-                return result
-
-            Move._recurring_send_summaries = _recurring_send_summaries
-        finish_hook = hasattr(Move, "_recurring_finish")
-        if finish_hook:
-            finish = Move._recurring_finish
-
-            def _recurring_finish(self, now):
-                probe.barrier()
-                result = finish(self, now)
-                probe.finishes.append(result)
-                return result
-
-            Move._recurring_finish = _recurring_finish
-
+        self.install_summary(Move)
         cr = self.env.cr
         real_commit = cr.commit
         self.real_commit = real_commit

@@ -97,7 +97,9 @@ class AccountMove(models.Model):
         if auto_commit is None:
             auto_commit = not modules.module.current_test
         self._recurring_end_due_pauses(now)
-        templates = self._recurring_make(now, batch_size or self._recurring_batch_size())
+        templates = self._recurring_make(
+            now, batch_size or self._recurring_batch_size()
+        )
         if templates is None:
             return self._recurring_back_off()
         if templates:
@@ -213,8 +215,10 @@ class AccountMove(models.Model):
         """Start every sending scheduled action now (one ships; a copy of it
         adds a worker; none when they are archived). ``_trigger`` takes one
         scheduled action at a time."""
-        for cron in self.env["ir.cron"].sudo().search(
-            [("code", "=like", "model._cron_recurring_send(%")]
+        for cron in (
+            self.env["ir.cron"]
+            .sudo()
+            .search([("code", "=like", "model._cron_recurring_send(%")])
         ):
             cron._trigger()
 
