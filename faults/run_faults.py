@@ -25,23 +25,46 @@ Scenarios (one line each, ``PASS name: details`` or ``FAIL name: details``):
     after their start in batches of 5 (50 invoices); the process running the
     job is killed with SIGKILL once batch 1 is posted but not committed,
     inside ``_post`` right after an invoice number is taken, right after the
-    first commit (invoices posted, none sent), after invoices are sent but
-    before that commit, right after the first sending commit, on entering the
-    daily summary, and from outside at an arbitrary moment once 20 invoices
-    are made. Then the job runs again until nothing remains.
+    first commit (invoices posted, none sent), after invoices are sent (all
+    made) but before that commit, right after the first commit of sent
+    invoices, on entering the daily summary, and from outside at an arbitrary
+    moment once 20 invoices are made. Then the job runs again until nothing remains.
 ``two-workers``
     Two processes run the job loop at the same moment on 500 due monthly
     templates, in batches of 20; both must make some, neither may fail.
 ``two-workers-summary``
-    Two workers finish together: both enter the daily summary step at the
-    same moment (held at its entry until both are there) with 30 invoices
-    sent and not yet reported; one summary must go out, without error.
+    Two workers finish together: both enter the end of the morning (which
+    sends the daily summaries) at the same moment (held at its entry until
+    both are there) with 30 invoices sent and not yet reported; one summary
+    must go out, without error.
 ``mail``
     12 monthly invoices are made and their e-mails queued; then Odoo's mail
     queue runs four times against a real SMTP server (faults/smtp_server.py)
     that first refuses connections, then rate-limits (takes 4 messages, then
     answers 421 and hangs up), then is slow, then works: each invoice e-mail
     and the daily summary must reach it exactly once, none left failed.
+``two-senders``
+    The invoices of 500 due monthly templates are made, none sent; then two
+    processes run the sending scheduled action (``_cron_recurring_send``, as
+    a copy of it adds a worker) at the same moment, 20 invoices a
+    transaction: each invoice sent once (one e-mail in its chatter and one in
+    Odoo's mail queue), both workers send some, one summary per responsible
+    user.
+``sender-killed``
+    The same with 120 invoices, and worker A killed with SIGKILL in the middle
+    of its second batch (five invoices sent, PDF made and e-mail queued, none
+    committed) while B sends: B and a later run of the job finish the work;
+    then Odoo's mail queue delivers to faults/smtp_server.py: each invoice
+    e-mail reaches it exactly once (A's lost sends too), one summary.
+``queue-job-retry``
+    The job on OCA's queue_job (the bridge add-on
+    ``recurring_invoice_queue_job``, OCA's wheel pip-installed into Odoo's
+    Python when missing), 40 monthly templates in make jobs of 20: the first
+    make job and the first send job each fail once after their work (a
+    retryable error before the commit) and queue_job runs them again; the jobs
+    run one by one through queue_job's own controller code
+    (faults/shell_queue.py). Each invoice made and sent once, one summary,
+    every job done. Skipped (a ``SKIP`` line) without the bridge add-on.
 ``downtime``
     Weekly, monthly, quarterly and yearly templates (some with an end date)
     are run 43 to 45 days after their start, through the real scheduler
@@ -62,8 +85,8 @@ Invoice PDFs: QWeb renders each invoice report, but the wkhtmltopdf binary is
 replaced by a one-page stub PDF in the job processes (over a second per
 invoice otherwise; ``--real-pdf`` uses the real binary).
 
-The last line is ``N passed, N failed``; the exit code is 0 only when none
-failed. Odoo is found and driven as ``make test`` does (harness/driver.py):
+The last line is ``N passed, N failed, N skipped``; the exit code is 0 only
+when none failed. Odoo is found and driven as ``make test`` does (harness/driver.py):
 the user's own, else the cached build. Databases are named
 ``ri_faults_<random>_*`` and dropped at the end, on failure too; Odoo's logs are
 kept (path printed) when a scenario fails.
@@ -111,10 +134,10 @@ CRASH_POINTS = [
      "SIGKILL inside _post, right after batch 3's 3rd invoice number is taken"),
     ("crash-after-first-commit", kill_at("commit", 1),
      "SIGKILL right after the 1st commit (batch 1 posted, none sent)"),
-    ("crash-while-sending", kill_at("send", 3, call=2),
-     "SIGKILL after the 3rd invoice sent in call 2, before its commit"),
-    ("crash-after-send-commit", kill_at("commit", 2),
-     "SIGKILL right after the 2nd commit (first invoices sent)"),
+    ("crash-while-sending", kill_at("send", 3),
+     "SIGKILL after the 3rd invoice sent (all made), before its commit"),
+    ("crash-after-send-commit", kill_at("sent_commit", 1),
+     "SIGKILL right after the 1st commit of sent invoices"),
     ("crash-in-summary", kill_at("summary", 1),
      "SIGKILL on entering the daily summary step (its transaction lost)"),
     ("crash-external-kill", {"RI_PROGRESS": "1"},
@@ -129,6 +152,24 @@ CRASH_DAYS = 40
 WORKERS_TEMPLATES = 500
 WORKERS_BATCH = 20
 SUMMARY_TEMPLATES = 30
+#: Two sending workers: the invoices of 500 due templates, made beforehand
+#: (batches of MAKE_BATCH, nothing sent), sent SEND_BATCH per transaction.
+SEND_TEMPLATES = 500
+MAKE_BATCH = 100
+SEND_BATCH = 20
+#: A sending worker killed while another sends: SEND_KILL_TEMPLATES invoices;
+#: worker A kills itself (SIGKILL) right after its SEND_KILL_AT-th send, in its
+#: second batch (its first batch committed, five of the second sent, none of
+#: them committed).
+SEND_KILL_TEMPLATES = 120
+SEND_KILL_AT = SEND_BATCH + 5
+#: The bridge add-on to OCA's queue_job (another branch); its scenario is
+#: skipped while it is not in this tree.
+QUEUE_ADDON = "recurring_invoice_queue_job"
+QUEUE_TEMPLATES = 40
+QUEUE_BATCH = 20
+#: The jobs whose first one fails once, after its work, before its commit.
+QUEUE_FAIL = ("_recurring_job_make", "_recurring_job_send")
 
 MAIL_TEMPLATES = 12
 #: The mail server through the mail scenario's rounds of Odoo's mail queue:
@@ -190,6 +231,9 @@ YEARLY_RUNS = [
 OTHER_SCENARIOS = [
     "two-workers",
     "two-workers-summary",
+    "two-senders",
+    "sender-killed",
+    "queue-job-retry",
     "downtime",
     "mail",
     "yearly-adjustment",
@@ -299,12 +343,13 @@ def bad_lines(text):
 class SmtpServer:
     """faults/smtp_server.py in a subprocess, on a port of its own; stopped
     (nothing listens on the port: connections are refused) when its mode is
-    None."""
+    None. Its files are the scenario's (``name``): each counts only what it
+    was sent."""
 
-    def __init__(self, workdir):
-        self.mode_file = workdir / "smtp-mode.json"
-        self.log = workdir / "smtp-received.jsonl"
-        self.log.touch()
+    def __init__(self, workdir, name):
+        self.mode_file = workdir / f"{name}-smtp-mode.json"
+        self.log = workdir / f"{name}-smtp-received.jsonl"
+        self.log.write_text("")
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -650,6 +695,83 @@ def figures_text(fig):
     return text
 
 
+#: The users told about a template: its salesperson, else the user who made it
+#: recurring (each when active, with an e-mail address), else the first
+#: billing administrator of its company with an e-mail address.
+RESPONSIBLE_USERS = """
+    WITH usable AS (
+        SELECT u.id FROM res_users u JOIN res_partner p ON p.id = u.partner_id
+         WHERE u.active AND COALESCE(p.email, '') <> ''
+    ), admins AS (
+        SELECT rel.cid AS company_id, min(u.id) AS id
+          FROM res_users u
+          JOIN res_partner p ON p.id = u.partner_id
+          JOIN res_company_users_rel rel ON rel.user_id = u.id
+          JOIN res_groups_users_rel g ON g.uid = u.id
+          JOIN ir_model_data d ON d.res_id = g.gid AND d.model = 'res.groups'
+               AND d.module = 'account' AND d.name = 'group_account_manager'
+         WHERE u.active AND COALESCE(p.email, '') <> '' AND NOT u.share
+         GROUP BY rel.cid
+    )
+    SELECT DISTINCT COALESCE(
+        (SELECT id FROM usable WHERE id = t.invoice_user_id),
+        (SELECT id FROM usable WHERE id = t.recurring_user_id),
+        (SELECT id FROM admins WHERE company_id = t.company_id))
+      FROM account_move t WHERE t.recurring_state IS NOT NULL
+"""
+
+
+def check_mail_queue(odoo, db):
+    """Each invoice made has exactly one invoice e-mail in Odoo's mail queue
+    (``mail.mail`` of the job for it, whatever its state: run this before the
+    queue delivers and deletes them) and each responsible user (see
+    RESPONSIBLE_USERS) one summary message, nobody else any."""
+    per_invoice = odoo.sql(
+        db,
+        """
+        SELECT i.id, (SELECT count(*) FROM mail_mail m
+                       WHERE m.recurring_invoice_id = i.id)
+          FROM account_move i
+         WHERE i.recurring_template_id IS NOT NULL
+        """,
+    )
+    none = sum(1 for _id, n in per_invoice if int(n) == 0)
+    twice = sum(int(n) - 1 for _id, n in per_invoice if int(n) > 1)
+    users = {row[0] for row in odoo.sql(db, RESPONSIBLE_USERS)}
+    summaries = dict(
+        odoo.sql(
+            db,
+            "SELECT res_id, count(*) FROM mail_message WHERE model = 'res.users' "
+            "AND subject LIKE 'Summary of recurring invoices%' GROUP BY res_id",
+        )
+    )
+    per_user = {user: int(summaries.get(user, 0)) for user in users}
+    problems = found(
+        (none, f"{none} invoice(s) without an e-mail in the mail queue"),
+        (twice, f"{twice} invoice e-mail(s) queued twice"),
+    )
+    for user, count in sorted(per_user.items()):
+        if count != 1:
+            problems.append(f"{count} summaries for user {user}, want 1")
+    strangers = sorted(set(summaries) - users)
+    if strangers:
+        problems.append(f"summaries for users {strangers} responsible for nothing")
+    figures = {
+        "queued": sum(int(n) for _id, n in per_invoice),
+        "queued_twice": twice,
+        "summary_users": per_user,
+    }
+    return figures, problems
+
+
+def queue_text(fig):
+    users = ", ".join(f"user {u}: {n}" for u, n in sorted(fig["summary_users"].items()))
+    return (
+        f"mail queue: {fig['queued']} invoice e-mails (twice: "
+        f"{fig['queued_twice']}), summaries per responsible user: {users or 'none'}"
+    )
+
+
 # --------------------------------------------------------------------------
 # The suite
 # --------------------------------------------------------------------------
@@ -667,6 +789,7 @@ class Suite:
         self.base_error = None
         self.tomorrow = None
         self.results = []
+        self.skipped = []
         self._crash_db = None
 
     # -- helpers --------------------------------------------------------------
@@ -716,6 +839,10 @@ class Suite:
     def report(self, name, ok, details):
         self.results.append((name, ok))
         say(f"{'PASS' if ok else 'FAIL'} {name}: {details}")
+
+    def skip(self, name, reason):
+        self.skipped.append(name)
+        say(f"SKIP {name}: {reason}")
 
     def conclude(self, name, details, problems):
         """Report ``name``: passed when it found no problem, else failed with
@@ -803,7 +930,8 @@ class Suite:
             and committed
         ):
             problems.append(f"{committed} invoices committed before the 1st commit")
-        if env.get("RI_KILL_HOOK") in ("commit", "send", "summary") and not committed:
+        hook = env.get("RI_KILL_HOOK")
+        if hook in ("commit", "sent_commit", "send", "summary") and not committed:
             problems.append("nothing committed before a kill after a commit")
         summaries = (figures.get("sending") or {}).get("summaries", 1)
         if summaries != 1:
@@ -825,15 +953,21 @@ class Suite:
         )
         self.conclude(name, details, problems)
 
-    def run_workers(self, db, name, days, batch, **env):
-        """Run two job processes on ``db`` that start at the same moment;
-        returns their shells (ended) and the wall time from the start."""
+    def run_workers(self, db, name, days, batch, worker_env=None, **env):
+        """Run two job processes on ``db`` that start at the same moment (with
+        ``env``, and ``worker_env[worker]`` for worker "A" or "B"); returns
+        their shells (ended) and the wall time from the start."""
         go_file = self.workdir / f"{name}.go"
         shells = []
         try:
             for worker in ("A", "B"):
                 job_env = self.job_env(
-                    days, batch, f"{name}-{worker}", RI_GO_FILE=str(go_file), **env
+                    days,
+                    batch,
+                    f"{name}-{worker}",
+                    RI_GO_FILE=str(go_file),
+                    **env,
+                    **(worker_env or {}).get(worker, {}),
                 )
                 shells.append(
                     self.odoo.start_shell(
@@ -859,8 +993,13 @@ class Suite:
     def worker_problems(shells):
         """(problems, results) of worker processes: a crash, an error in the
         output (a traceback, an ERROR line, a template failure)."""
+        return Suite.worker_problems_of(zip(shells, ("A", "B"), strict=True))
+
+    @staticmethod
+    def worker_problems_of(shells):
+        """worker_problems of (shell, worker name) pairs."""
         problems, results = [], []
-        for shell, worker in zip(shells, ("A", "B"), strict=True):
+        for shell, worker in shells:
             result = shell.result
             results.append(result)
             if shell.returncode or result is None:
@@ -942,14 +1081,278 @@ class Suite:
         if summaries != 1:
             problems.append(f"{summaries} summary e-mails for one set of invoices")
         parts = [
-            f"{worker}: summary calls {result['summaries']}, errors {result['errors']}"
+            f"{worker}: finish {result.get('finishes')}, summary calls "
+            f"{result['summaries']}, errors {result['errors']}"
             for worker, result in zip(("A", "B"), results, strict=True)
             if result
         ]
         details = (
-            f"{to_report} invoices sent and not yet reported, both workers in the "
-            f"summary step at once; {figures_text(figures)}; {'; '.join(parts)}; "
+            f"{to_report} invoices sent and not yet reported, both workers "
+            f"finishing at once; {figures_text(figures)}; {'; '.join(parts)}; "
             f"run {run_time:.1f}s, total {time.monotonic() - started:.1f}s"
+        )
+        self.conclude(name, details, problems)
+
+    def made_to_send(self, name, templates):
+        """A database with ``templates`` due monthly templates whose invoices
+        are made and posted, none sent (as the maker leaves them to the
+        sending workers). Returns (db, figures text)."""
+        started = time.monotonic()
+        db, _setup = self.with_templates(
+            name, [{"period": "month", "count": templates}]
+        )
+        made = self.run_job(db, f"{name}-make", 0, MAKE_BATCH, RI_LOOP="make")
+        to_send, sent = (
+            int(n)
+            for n in self.odoo.sql(
+                db,
+                "SELECT count(*) FILTER (WHERE recurring_send_state = 'to_send'), "
+                "count(*) FILTER (WHERE recurring_send_state <> 'to_send') "
+                "FROM account_move WHERE recurring_template_id IS NOT NULL",
+            )[0]
+        )
+        if to_send != templates or sent:
+            raise ScenarioError(
+                f"the maker left {to_send} invoices to send and {sent} others, "
+                f"want {templates} to send"
+            )
+        return db, (
+            f"{to_send} invoices made and left to send in {made['calls']} batches "
+            f"of {MAKE_BATCH} ({made['elapsed']:.1f}s, setup "
+            f"{time.monotonic() - started:.1f}s)"
+        )
+
+    def scenario_two_senders(self):
+        """Two sending workers (``_cron_recurring_send`` in a loop, as two
+        copies of the sending scheduled action) start together on 500
+        invoices: each invoice sent once, by one of them, both send some, one
+        summary per responsible user."""
+        name = "two-senders"
+        started = time.monotonic()
+        db, made = self.made_to_send("senders", SEND_TEMPLATES)
+        shells, run_time = self.run_workers(db, name, 0, SEND_BATCH, RI_LOOP="send")
+        figures, problems = check_database(self.odoo, db, self.tomorrow)
+        queue, queue_problems = check_mail_queue(self.odoo, db)
+        problems += queue_problems
+        worker_problems, results = self.worker_problems(shells)
+        problems += worker_problems
+        split, parts = [], []
+        for result, worker in zip(results, ("A", "B"), strict=True):
+            if result is None:
+                parts.append(f"{worker} crashed")
+                continue
+            split.append(result["sends_committed"])
+            parts.append(
+                f"{worker} sent {result['sends_committed']} in {result['calls']} "
+                f"calls ({result['backoffs']} back-offs, {result['idle']} idle, "
+                f"summaries {result['summaries']}, {result['elapsed']:.1f}s)"
+            )
+            if not result["sends_committed"]:
+                problems.append(f"worker {worker} sent nothing: no interleaving")
+        if len(split) == 2 and sum(split) != SEND_TEMPLATES:
+            problems.append(
+                f"the workers committed {sum(split)} sends, want {SEND_TEMPLATES}"
+            )
+        details = (
+            f"{made}; sent by A/B {'/'.join(map(str, split))}, batches of "
+            f"{SEND_BATCH}: {'; '.join(parts)}; {figures_text(figures)}; "
+            f"{queue_text(queue)}; run {run_time:.1f}s "
+            f"({SEND_TEMPLATES / max(run_time, 0.001):.0f} invoices/s), "
+            f"total {time.monotonic() - started:.1f}s"
+        )
+        self.conclude(name, details, problems)
+
+    def scenario_sender_killed(self):
+        """Two sending workers; A is killed (SIGKILL) in the middle of its
+        second batch while B sends: five invoices sent (PDF made, e-mail
+        queued) in A's transaction, none committed. B and a later run of the
+        job finish the work; then Odoo's mail queue delivers to an SMTP server:
+        each invoice's e-mail reaches it exactly once, one summary."""
+        name = "sender-killed"
+        started = time.monotonic()
+        db, made = self.made_to_send("sender_killed", SEND_KILL_TEMPLATES)
+        smtp = SmtpServer(self.workdir, name)
+        problems = []
+        try:
+            smtp.set_mode({"mode": "ok"})
+            self.odoo.shell(
+                db,
+                self.script("shell_mail.py"),
+                {"RI_MAIL_STEP": "setup", "RI_SMTP_PORT": str(smtp.port)},
+                self.log(f"{name}-mail-setup"),
+            )
+            kill = {"RI_KILL_HOOK": "send", "RI_KILL_K": str(SEND_KILL_AT)}
+            shells, run_time = self.run_workers(
+                db, name, 0, SEND_BATCH, worker_env={"A": kill}, RI_LOOP="send"
+            )
+            killed, survivor = shells
+            if killed.returncode != -signal.SIGKILL:
+                raise ScenarioError(
+                    f"worker A was not killed (exit {killed.returncode}): "
+                    f"{killed.bad[:1]} see {killed.log}"
+                )
+            committed_a = max(
+                [int(line.split()[1]) for line in killed.lines
+                 if line.startswith("SENT_COMMITTED ")] or [0]
+            )  # fmt: skip
+            kill_line = next((line for line in killed.lines if "KILL self" in line), "")
+            if not kill_line:
+                raise ScenarioError(f"worker A did not say where it died: {killed.log}")
+            lost = json.loads(kill_line.rsplit(": ", 1)[1].rstrip(")"))
+            if not lost:
+                problems.append("worker A had nothing sent and uncommitted when killed")
+            if not committed_a:
+                problems.append("worker A committed no send before it was killed")
+            survivor_problems, (result_b,) = self.worker_problems_of([(survivor, "B")])
+            problems += survivor_problems
+            self.odoo.wait_idle(db)
+            later = self.run_job(db, f"{name}-later", 0, MAKE_BATCH)
+            queue, queue_problems = check_mail_queue(self.odoo, db)
+            problems += queue_problems
+            queue_run = self.odoo.shell(
+                db,
+                self.script("shell_mail.py"),
+                {"RI_MAIL_STEP": "queue"},
+                self.log(f"{name}-mail-queue"),
+            )
+            received = smtp.received()
+        finally:
+            smtp.stop()
+        figures, db_problems = check_database(self.odoo, db, self.tomorrow)
+        problems += db_problems
+        sent_b = result_b["sends_committed"] if result_b else 0
+        sent_later = later["sends_committed"]
+        if not sent_b:
+            problems.append("worker B sent nothing")
+        if committed_a + sent_b + sent_later != SEND_KILL_TEMPLATES:
+            problems.append(
+                f"A committed {committed_a}, B {sent_b}, the later run "
+                f"{sent_later}: {committed_a + sent_b + sent_later}, want "
+                f"{SEND_KILL_TEMPLATES}"
+            )
+        names = dict(
+            self.odoo.sql(
+                db,
+                "SELECT id, name FROM account_move "
+                "WHERE recurring_template_id IS NOT NULL",
+            )
+        )
+        per_invoice = Counter()
+        summaries = 0
+        for message in received:
+            per_invoice.update(n for n in names.values() if n in message["subject"])
+            summaries += message["subject"].startswith("Summary of recurring invoices")
+        never = [n for n in names.values() if not per_invoice[n]]
+        twice = sum(count - 1 for count in per_invoice.values() if count > 1)
+        lost_twice = sum(per_invoice[names[str(i)]] != 1 for i in lost)
+        problems += found(
+            (never, f"{len(never)} invoice e-mail(s) never delivered"),
+            (twice, f"{twice} invoice e-mail(s) delivered twice"),
+            (lost_twice, f"{lost_twice} of A's lost sends not delivered exactly once"),
+            (summaries != 1, f"{summaries} summary e-mails delivered, not 1"),
+        )
+        left = [
+            f"{n} {state}"
+            for state, n in self.odoo.sql(
+                db,
+                "SELECT state, count(*) FROM mail_mail WHERE recurring_job_mail "
+                "AND state IN ('outgoing', 'exception') GROUP BY state",
+            )
+        ]
+        if left:
+            problems.append(f"e-mails of the job left in the queue: {', '.join(left)}")
+        details = (
+            f"{made}; A killed (SIGKILL) after its send #{SEND_KILL_AT} with "
+            f"{committed_a} sends committed and {len(lost)} sent uncommitted "
+            f"(invoices {lost}); B sent {sent_b} "
+            f"({result_b['calls'] if result_b else '?'} calls, summaries "
+            f"{result_b['summaries'] if result_b else '?'}), the later run "
+            f"{sent_later} (summaries {later['summaries']}); workers run "
+            f"{run_time:.1f}s; {figures_text(figures)}; {queue_text(queue)}; "
+            f"the SMTP server took {len(received)} messages: "
+            f"{sum(per_invoice.values())} invoice e-mails for {len(names)} invoices "
+            f"(twice: {twice}), {summaries} summary (mail queue "
+            f"{queue_run['elapsed']:.1f}s); total {time.monotonic() - started:.1f}s"
+        )
+        self.conclude(name, details, problems)
+
+    def scenario_queue_job(self):
+        """The job on OCA's queue_job (the bridge add-on): the scheduled
+        action enqueues make jobs, which enqueue send jobs, and a finish job;
+        the first make job and the first send job fail once after doing their
+        work (a retryable error before their commit) and are run again by
+        queue_job: each invoice made and sent once, one summary, every job
+        done. Skipped when the bridge add-on is not in this tree, or OCA's
+        queue_job cannot be installed into Odoo's Python."""
+        name = "queue-job-retry"
+        started = time.monotonic()
+        if not (FAULTS.parent / QUEUE_ADDON / "__manifest__.py").exists():
+            self.skip(name, f"the add-on {QUEUE_ADDON} is not in this tree")
+            return
+        from harness.oca_addons import ensure_oca_addon
+
+        why = []
+        if not ensure_oca_addon(self.odoo.command, "queue_job", say=why.append):
+            self.skip(name, f"OCA's queue_job is not available: {'; '.join(why)}")
+            return
+        db, _setup = self.with_templates(
+            "queue", [{"period": "month", "count": QUEUE_TEMPLATES}]
+        )
+        log = self.log(f"{name}-install")
+        rc = self.odoo.install(db, [QUEUE_ADDON], log=log)
+        bad = bad_lines(log.read_text())
+        if rc or bad:
+            raise ScenarioError(f"{QUEUE_ADDON} install failed (rc {rc}): {bad[:1]}")
+        setup_time = time.monotonic() - started
+        env = self.job_env(0, QUEUE_BATCH, name, RI_QUEUE_FAIL=",".join(QUEUE_FAIL))
+        result = self.odoo.shell(db, self.script("shell_queue.py"), env, self.log(name))
+        figures, problems = check_database(self.odoo, db, self.tomorrow)
+        queue, queue_problems = check_mail_queue(self.odoo, db)
+        problems += queue_problems
+        failed_once = result["failed_once"]
+        for method in QUEUE_FAIL:
+            if method not in failed_once:
+                problems.append(f"no {method} job failed: the fault was not injected")
+        jobs = Counter()
+        retried = Counter()
+        for method, state, retry, count in result["jobs"]:
+            jobs[(method, state)] += count
+            if state == "done" and retry > 1:
+                retried[method] += count
+        not_done = {key: n for key, n in jobs.items() if key[1] != "done"}
+        if not_done:
+            problems.append(f"jobs not done: {not_done}")
+        for method in QUEUE_FAIL:
+            if not retried[method]:
+                problems.append(f"no {method} job was run again after its failure")
+        if result["errors"]:
+            problems.append(f"{result['errors']} job run(s) failed")
+        summaries = (figures.get("sending") or {}).get("summaries")
+        if summaries != 1:
+            problems.append(f"{summaries} summary e-mails, want 1")
+        enqueued = Counter()
+        for method, _state, _retry, count in result["enqueued"]:
+            enqueued[method] += count
+        done = Counter()
+        for (method, state), count in jobs.items():
+            if state == "done":
+                done[method] += count
+        details = (
+            f"{QUEUE_TEMPLATES} templates, batches of {QUEUE_BATCH}; the scheduled "
+            f"action enqueued "
+            + ", ".join(f"{n} {m}" for m, n in sorted(enqueued.items()))
+            + "; jobs done "
+            + ", ".join(f"{n} {m}" for m, n in sorted(done.items()))
+            + f" in {result['runs']} runs; failed once after their work and run "
+            f"again: "
+            + ", ".join(
+                f"{m} ({failed_once.get(m, 'not failed')}; done after "
+                f"{retried[m]} retried job(s))"
+                for m in QUEUE_FAIL
+            )
+            + f"; {figures_text(figures)}; {queue_text(queue)}; run "
+            f"{result['elapsed']:.1f}s, setup {setup_time:.1f}s, "
+            f"total {time.monotonic() - started:.1f}s"
         )
         self.conclude(name, details, problems)
 
@@ -988,7 +1391,7 @@ class Suite:
         db, _setup = self.with_templates(
             "mail", [{"period": "month", "count": MAIL_TEMPLATES}]
         )
-        smtp = SmtpServer(self.workdir)
+        smtp = SmtpServer(self.workdir, name)
         try:
             self.odoo.shell(
                 db,
@@ -1132,6 +1535,9 @@ class Suite:
             {
                 "two-workers": self.scenario_two_workers,
                 "two-workers-summary": self.scenario_summary_race,
+                "two-senders": self.scenario_two_senders,
+                "sender-killed": self.scenario_sender_killed,
+                "queue-job-retry": self.scenario_queue_job,
                 "downtime": self.scenario_downtime,
                 "mail": self.scenario_mail,
                 "yearly-adjustment": self.scenario_yearly,
@@ -1170,7 +1576,7 @@ class Suite:
         failed = len(self.results) - passed
         elapsed = time.monotonic() - started
         say(f"total time {elapsed:.1f}s; logs: {self.logs_note(failed)}")
-        return passed, failed
+        return passed, failed, len(self.skipped)
 
     def logs_note(self, failed):
         if failed or self.keep_logs:
@@ -1219,15 +1625,15 @@ def main():
 
     signal.signal(signal.SIGTERM, interrupted)
     suite = Suite(keep_logs=args.keep_logs, real_pdf=args.real_pdf)
-    passed = failed = 0
+    passed = failed = skipped = 0
     try:
-        passed, failed = suite.run(args.only)
+        passed, failed, skipped = suite.run(args.only)
     except KeyboardInterrupt as error:
         say(f"interrupted: {error}")
         failed = max(failed, 1)
     finally:
         suite.cleanup(failed)
-    say(f"{passed} passed, {failed} failed")
+    say(f"{passed} passed, {failed} failed, {skipped} skipped")
     return 0 if passed and not failed else 1
 
 

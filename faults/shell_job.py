@@ -20,6 +20,7 @@ Environment:
     invoice is fully posted), ``send`` right after the K-th invoice is sent
     (PDF made, e-mail queued, not committed), ``summary`` on entering the K-th
     daily summary step, ``commit`` right after the K-th commit of the job,
+    ``sent_commit`` right after the K-th commit that commits sent invoices,
     ``adjust`` right after the K-th price change is applied to a template's
     lines (before that occurrence's invoice is made, not committed).
     With ``RI_KILL_CALL`` = C > 0, K counts within the C-th call only.
@@ -29,8 +30,10 @@ Environment:
     ``1``: the daily summary step does nothing (the invoices sent stay to
     report), as when another worker's sends were still in flight.
 ``RI_SUMMARY_BARRIER``
-    A directory: on entering the daily summary step, wait (20 s at most) until
-    two workers have entered it, so that both report at the same moment.
+    A directory: on entering the end of the morning (``_recurring_finish``,
+    which sends the daily summaries; where the add-on has no such step, the
+    daily summary step itself), wait (20 s at most) until two workers have
+    entered it, so that both finish at the same moment.
 ``RI_REAL_PDF``
     ``1``: render invoice PDFs with the real wkhtmltopdf. By default the
     HTML-to-PDF binary is replaced by a one-page stub PDF (QWeb still renders
@@ -39,6 +42,15 @@ Environment:
     ``1``: run the job the way the real scheduler does, through
     ``ir.cron._process_jobs`` and its progress API (the job's code is set to
     pass ``now`` and the batch size), instead of calling it in a loop.
+``RI_LOOP``
+    What the loop calls: ``job`` (the default) the 06:15 job
+    ``_cron_recurring_invoices``; ``make`` only the making of the due
+    templates' invoices (``_recurring_make``, committed batch by batch; nothing
+    sent, no summary), as a maker whose senders are not running yet; ``send``
+    the sending scheduled action ``_cron_recurring_send`` (``RI_BATCH``
+    invoices per call), as one sending worker. A sending worker prints
+    ``SENT_COMMITTED n`` after each commit (n: the invoices it sent that are
+    committed so far), for the runner to read when it is killed.
 
 The loop calls the job until it reports that nothing remains, committing
 (as ``ir.cron`` does) after a back-off (-1). Prints one line ``RESULT {json}``.
@@ -84,12 +96,17 @@ class Probe:
             ("invoice", "sequence", "send", "summary", "adjust"), 0
         )
         self.counts["commit"] = 0
+        self.counts["sent_commit"] = 0
         self.in_call = dict.fromkeys(self.counts, 0)
         self.pending = []
         self.made = []
+        self.sent_pending = []
+        self.sent = []
+        self.print_sent = ENV.get("RI_LOOP") == "send"
         self.locked = 0
         self.last_locked = None
         self.summaries = []
+        self.finishes = []
         self.summary_hook = False
         self.barrier_met = None
 
@@ -109,7 +126,8 @@ class Probe:
         if hit:
             say(
                 f"KILL self after {kind} #{self.in_call[kind]} of call {self.call} "
-                f"({self.counts['invoice']} invoices made in this process)"
+                f"({self.counts['invoice']} invoices made in this process; "
+                f"sent and not committed: {json.dumps(self.sent_pending)})"
             )
             os.kill(os.getpid(), signal.SIGKILL)
 
@@ -145,6 +163,52 @@ class Probe:
             return applied
 
         Move._recurring_apply_price_changes = _recurring_apply_price_changes
+
+    def install_sending(self, Move):
+        """Count the invoices sent (the ``send`` kill point) and remember them
+        until their commit."""
+        probe = self
+        if hasattr(Move, "_recurring_send"):
+            send = Move._recurring_send
+
+            def _recurring_send(self):
+                result = send(self)
+                probe.sent_pending.append(self.id)
+                probe.event("send")
+                return result
+
+            Move._recurring_send = _recurring_send
+
+    def install_summary(self, Move):
+        """Hold the workers at the end of the morning (RI_SUMMARY_BARRIER),
+        skip or count the daily summaries (the ``summary`` kill point)."""
+        probe = self
+        if hasattr(Move, "_recurring_send_summaries"):
+            self.summary_hook = True
+            summaries = Move._recurring_send_summaries
+
+            def _recurring_send_summaries(self, now):
+                if ENV.get("RI_SKIP_SUMMARY") == "1":
+                    return 0
+                probe.event("summary")
+                if not finish_hook:
+                    probe.barrier()
+                result = summaries(self, now)
+                probe.summaries.append(result)
+                return result
+
+            Move._recurring_send_summaries = _recurring_send_summaries
+        finish_hook = hasattr(Move, "_recurring_finish")
+        if finish_hook:
+            finish = Move._recurring_finish
+
+            def _recurring_finish(self, now):
+                probe.barrier()
+                result = finish(self, now)
+                probe.finishes.append(result)
+                return result
+
+            Move._recurring_finish = _recurring_finish
 
     def install(self):
         """Wrap Odoo's own steps (posting, numbering, committing) and the
@@ -184,31 +248,9 @@ class Probe:
                 return templates
 
             Move._recurring_lock_due_templates = _recurring_lock_due_templates
-        if hasattr(Move, "_recurring_send"):
-            send = Move._recurring_send
-
-            def _recurring_send(self):
-                result = send(self)
-                probe.event("send")
-                return result
-
-            Move._recurring_send = _recurring_send
+        self.install_sending(Move)
         self.install_price_changes(Move)
-        if hasattr(Move, "_recurring_send_summaries"):
-            self.summary_hook = True
-            summaries = Move._recurring_send_summaries
-
-            def _recurring_send_summaries(self, now):
-                if ENV.get("RI_SKIP_SUMMARY") == "1":
-                    return 0
-                probe.event("summary")
-                probe.barrier()
-                result = summaries(self, now)
-                probe.summaries.append(result)
-                return result
-
-            Move._recurring_send_summaries = _recurring_send_summaries
-
+        self.install_summary(Move)
         cr = self.env.cr
         real_commit = cr.commit
         self.real_commit = real_commit
@@ -217,7 +259,14 @@ class Probe:
             real_commit()
             probe.made.extend(probe.pending)
             probe.pending.clear()
+            had_sends = bool(probe.sent_pending)
+            probe.sent.extend(probe.sent_pending)
+            probe.sent_pending.clear()
+            if probe.print_sent:
+                print(f"SENT_COMMITTED {len(probe.sent)}", flush=True)
             probe.event("commit")
+            if had_sends:
+                probe.event("sent_commit")
 
         cr.commit = commit
 
@@ -261,7 +310,7 @@ def run_loop(env, probe, now, batch):
             sys.stderr.write(f"[{WORKER}] UNHANDLED ERROR in the job:\n")
             traceback.print_exc()
             env.cr.rollback()
-            probe.pending.clear()
+            forget_uncommitted(probe)
             if stats["errors"] >= 5:
                 break
             continue
@@ -269,7 +318,7 @@ def run_loop(env, probe, now, batch):
             # What ir.cron does after the call: commit (the job's trigger).
             stats["backoffs"] += 1
             probe.real_commit()
-            probe.pending.clear()
+            forget_uncommitted(probe)
             time.sleep(0.02)
             continue
         if remaining == 0:
@@ -278,6 +327,69 @@ def run_loop(env, probe, now, batch):
             # Another worker holds every due template: wait for its commit.
             stats["idle"] += 1
             time.sleep(0.02)
+    return stats
+
+
+def forget_uncommitted(probe):
+    """After a rollback: what was made or sent since the last commit is gone."""
+    probe.pending.clear()
+    probe.sent_pending.clear()
+
+
+def run_make_loop(env, probe, now, batch):
+    """Make and post the due templates' invoices batch by batch, committing
+    each, and send nothing: they wait, ``to_send``, for the sending workers."""
+    Move = env["account.move"]
+    stats = {"calls": 0, "backoffs": 0, "errors": 0, "idle": 0}
+    while stats["calls"] < int(ENV.get("RI_MAX_CALLS", "3000")):
+        stats["calls"] += 1
+        probe.start_call()
+        templates = Move._recurring_make(now, batch)
+        if templates is None:
+            stats["backoffs"] += 1
+            env.cr.rollback()
+            forget_uncommitted(probe)
+            continue
+        env.cr.commit()
+        if not templates:
+            break
+    return stats
+
+
+def run_send_loop(env, probe, now, batch):
+    """One sending worker: call the sending scheduled action until it reports
+    that nothing remains, as ir.cron's progress API would."""
+    Move = env["account.move"]
+    stats = {"calls": 0, "backoffs": 0, "errors": 0, "idle": 0}
+    while stats["calls"] < int(ENV.get("RI_MAX_CALLS", "3000")):
+        stats["calls"] += 1
+        probe.start_call()
+        try:
+            remaining = Move._cron_recurring_send(
+                batch_size=batch, now=now, auto_commit=True
+            )
+        except Exception:  # noqa: BLE001 - reported as a failure by the runner
+            stats["errors"] += 1
+            sys.stderr.write(f"[{WORKER}] UNHANDLED ERROR in the sender:\n")
+            traceback.print_exc()
+            env.cr.rollback()
+            forget_uncommitted(probe)
+            if stats["errors"] >= 5:
+                break
+            continue
+        if remaining < 0:
+            # What ir.cron does after the call: commit (the job's trigger).
+            stats["backoffs"] += 1
+            probe.real_commit()
+            forget_uncommitted(probe)
+            time.sleep(0.02)
+            continue
+        if remaining == 0:
+            break
+        if not probe.in_call["send"]:
+            # The other worker holds every invoice left: wait for its commit.
+            stats["idle"] += 1
+            time.sleep(0.05)
     return stats
 
 
@@ -334,8 +446,13 @@ def main(env):
     wait_for_go()
     started = time.monotonic()
     say(f"start now={now:%Y-%m-%d %H:%M} UTC batch={batch}")
+    loop = ENV.get("RI_LOOP") or "job"
     if ENV.get("RI_VIA_CRON") == "1":
         stats = run_via_cron(env, probe, now, batch)
+    elif loop == "make":
+        stats = run_make_loop(env, probe, now, batch)
+    elif loop == "send":
+        stats = run_send_loop(env, probe, now, batch)
     else:
         stats = run_loop(env, probe, now, batch)
     elapsed = time.monotonic() - started
@@ -354,10 +471,12 @@ def main(env):
         elapsed=round(elapsed, 3),
         invoices_made=probe.counts["invoice"],
         invoices_sent=probe.counts["send"],
+        sends_committed=len(probe.sent),
         invoices_committed=committed,
         templates_locked=probe.locked,
         commits=probe.counts["commit"],
         summaries=probe.summaries,
+        finishes=probe.finishes,
         summary_hook=probe.summary_hook,
         adjusted=probe.counts["adjust"],
         barrier_met=probe.barrier_met,

@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL, format_date, mute_logger
 
 from ..tools import recurrence
 
@@ -216,10 +216,14 @@ class AccountMove(models.Model):
     @api.model
     def _recurring_wake_senders(self):
         """Start every sending scheduled action now (one ships; a copy of it
-        adds a worker)."""
-        self.env["ir.cron"].sudo().search(
-            [("code", "=like", "model._cron_recurring_send(%")]
-        )._trigger()
+        adds a worker; none when they are archived). ``_trigger`` takes one
+        scheduled action at a time."""
+        for cron in (
+            self.env["ir.cron"]
+            .sudo()
+            .search([("code", "=like", "model._cron_recurring_send(%")])
+        ):
+            cron._trigger()
 
     # --- which templates are due -------------------------------------------------
     def _recurring_lock_due_templates(self, now, limit, among=None):
@@ -310,9 +314,10 @@ class AccountMove(models.Model):
         Rows another worker holds are skipped. Rows another worker committed
         after this transaction's snapshot began raise a serialization failure:
         they are that worker's, so none is returned (the caller's next run, in a
-        new transaction, sees them as they are)."""
+        new transaction, sees them as they are); Odoo's log of the failed query
+        is muted, as that is no error."""
         try:
-            with self.env.cr.savepoint():
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
                 self.env.cr.execute(query)
                 return self.browse(row[0] for row in self.env.cr.fetchall())
         except psycopg2.errors.SerializationFailure:

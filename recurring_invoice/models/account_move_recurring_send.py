@@ -14,6 +14,8 @@ invoice, and the period it is for, as its e-mail names it.
 
 import logging
 
+import psycopg2.errors
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -99,23 +101,32 @@ class AccountMove(models.Model):
         ``among`` when given), each in its own savepoint: a failure never
         undoes the invoice, which stays posted and is tried again at the next
         run, at most MAX_SEND_ATTEMPTS times. Returns the invoices tried (None:
-        another worker committed them meanwhile, see _recurring_lock)."""
+        another worker committed them meanwhile, see _recurring_lock).
+
+        The invoices are locked with their customers: sending an invoice
+        e-mail writes its customer (the portal sign-up of the link to the
+        invoice), so two workers sending to one customer at once would collide
+        and one of them fail. Another worker's customers are skipped until it
+        commits, and a collision that happens anyway leaves the invoice to send
+        in the next transaction, not counted as an attempt."""
         if not limit:
             return self.browse()
         invoices = self._recurring_lock(
             SQL(
                 """
-                SELECT id FROM account_move
-                 WHERE recurring_send_state = 'to_send'
-                   AND (recurring_send_retry_after IS NULL
-                        OR recurring_send_retry_after <= %(now)s)
+                SELECT move.id
+                  FROM account_move move
+                  JOIN res_partner customer ON customer.id = move.partner_id
+                 WHERE move.recurring_send_state = 'to_send'
+                   AND (move.recurring_send_retry_after IS NULL
+                        OR move.recurring_send_retry_after <= %(now)s)
                    %(among)s
-                 ORDER BY id
+                 ORDER BY move.id
                  LIMIT %(limit)s
-                   FOR NO KEY UPDATE SKIP LOCKED
+                   FOR NO KEY UPDATE OF move, customer SKIP LOCKED
                 """,
                 now=now,
-                among=SQL("AND id = ANY(%s)", list(among))
+                among=SQL("AND move.id = ANY(%s)", list(among))
                 if among is not None
                 else SQL(),
                 limit=limit,
@@ -123,6 +134,7 @@ class AccountMove(models.Model):
         )
         if invoices is None:
             return None
+        collided = self.browse()
         for invoice in invoices:
             # Its chatter notes and errors in the language of its company.
             invoice = invoice.with_company(invoice.company_id).with_context(
@@ -131,6 +143,16 @@ class AccountMove(models.Model):
             try:
                 with self.env.cr.savepoint():
                     invoice._recurring_send()
+            except psycopg2.errors.TransactionRollbackError as error:
+                # Another worker wrote a record this sending writes too, after
+                # this transaction began: not the invoice's fault.
+                _logger.info(
+                    "Recurring invoice %s collided with another worker, left to "
+                    "send in the next transaction: %s",
+                    invoice.id,
+                    error,
+                )
+                collided |= invoice
             except Exception as error:  # noqa: BLE001 - PDF and mail errors alike
                 _logger.info("Recurring invoice %s not sent: %s", invoice.id, error)
                 invoice._recurring_record_send_failure(error, now)
@@ -146,7 +168,7 @@ class AccountMove(models.Model):
                 )
         if invoices:
             self.env.ref("mail.ir_cron_mail_scheduler_action").sudo()._trigger()
-        return invoices
+        return invoices - collided
 
     def _recurring_count_to_send(self, now):
         return self.search_count(
