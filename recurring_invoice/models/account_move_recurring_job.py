@@ -211,10 +211,15 @@ class AccountMove(models.Model):
     @api.model
     def _recurring_wake_senders(self):
         """Start every sending scheduled action now (one ships; a copy of it
-        adds a worker)."""
-        self.env["ir.cron"].sudo().search(
-            [("code", "=like", "model._cron_recurring_send(%")]
-        )._trigger()
+        adds a worker). ``_trigger()`` takes one scheduled action at a time;
+        none is active when they were all switched off (the job then sends
+        itself once nothing is left to make)."""
+        for cron in (
+            self.env["ir.cron"]
+            .sudo()
+            .search([("code", "=like", "model._cron_recurring_send(%")])
+        ):
+            cron._trigger()
 
     # --- which templates are due -------------------------------------------------
     def _recurring_lock_due_templates(self, now, limit, among=None):

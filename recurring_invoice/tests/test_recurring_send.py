@@ -199,6 +199,31 @@ class TestRecurringSend(RecurringInvoiceCase):
         for invoice in invoices:
             self.assertIn(invoice.name, summary.body_html)
 
+    def test_job_wakes_every_sender_or_none(self):
+        """A copy of the sending scheduled action adds a worker: the job wakes
+        both; with every sender switched off it wakes none and still makes
+        (``_trigger()`` takes one scheduled action at a time)."""
+        sender = self.env.ref("recurring_invoice.ir_cron_recurring_invoice_send")
+        copy = sender.copy({"name": "Recurring invoices: send (2)"})
+        Trigger = self.env["ir.cron.trigger"]
+
+        def woken():
+            return {
+                cron: Trigger.search_count([("cron_id", "=", cron.id)])
+                for cron in (sender, copy)
+            }
+
+        before = woken()
+        self.Move._recurring_wake_senders()
+        self.assertEqual(woken(), {cron: count + 1 for cron, count in before.items()})
+        (sender | copy).active = False
+        self.make_template(partner=self.customer, invoice_user_id=self.accountant.id)
+        with freeze_time(oslo(2027, 1, 31, 6, 15)):
+            self.Move._cron_recurring_invoices(batch_size=2)
+        self.assertEqual(
+            len(self.Move.search([("recurring_send_state", "!=", False)])), 1
+        )
+
     def test_senders_share_the_invoices(self):
         """Two senders each lock their own invoices: a second one skips those
         the first holds, and each invoice is sent once."""
