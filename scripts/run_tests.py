@@ -7,6 +7,12 @@ user's own Odoo 18, else the one built in the per-user cache (built the first
 time), through harness/driver.py; where neither can be had, it is skipped and
 the reason is printed. A private PostgreSQL cluster it had to start is stopped
 at the end. The last line counts both suites: ``N passed, N failed, N skipped``.
+
+The bridge recurring_invoice_queue_job is linted and packaged the same way, and
+its tests run in a second throw-away database when OCA's queue_job can be had
+(harness/oca_addons.py: on the addons path, already installed, or installed
+from PyPI into the cached build's environment); else one line says it was
+skipped, and it counts as one skipped test.
 """
 
 import re
@@ -16,8 +22,13 @@ import tempfile
 from pathlib import Path
 
 from harness.driver import ADDON, NO_SERVER, Odoo, OdooError, error_lines, say
+from harness.oca_addons import ensure_oca_addon
 from harness.odoo_cache import OdooMissing
 from harness.odoo_install import ROOT, find_odoo
+
+#: The optional integration with OCA's queue_job, and what it needs.
+BRIDGE = "recurring_invoice_queue_job"
+BRIDGE_NEEDS = "queue_job"
 
 UNINSTALL = Path(__file__).with_name("shell_uninstall.py")
 VENV_BIN = Path(sys.executable).parent
@@ -38,12 +49,14 @@ def run(cmd, **kwargs):
 def lint():
     """Ruff and pylint-odoo; returns the names of the linters that failed."""
     failed = []
-    python_paths = [ADDON, "tests", "harness", "scripts", "faults", "bench"]
+    python_paths = [ADDON, BRIDGE, "tests", "harness", "scripts", "faults", "bench"]
     if run([VENV_BIN / "ruff", "check", *python_paths]).returncode:
         failed.append("ruff check")
     if run([VENV_BIN / "ruff", "format", "--check", *python_paths]).returncode:
         failed.append("ruff format")
-    pylint = run([VENV_BIN / "pylint", "--rcfile", ROOT / ".pylintrc-mandatory", ADDON])
+    pylint = run(
+        [VENV_BIN / "pylint", "--rcfile", ROOT / ".pylintrc-mandatory", ADDON, BRIDGE]
+    )
     if pylint.returncode:
         failed.append("pylint-odoo")
     return failed
@@ -67,7 +80,7 @@ def pytest_suite():
     return counts["passed"], counts["failed"], counts["skipped"]
 
 
-def build_wheel():
+def build_wheel(addon=ADDON):
     """Build the add-on's wheel the way OCA does (whool); True when it builds."""
     with tempfile.TemporaryDirectory() as out:
         proc = run(
@@ -79,7 +92,7 @@ def build_wheel():
                 "--no-isolation",
                 "--outdir",
                 out,
-                ROOT / ADDON,
+                ROOT / addon,
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -93,35 +106,40 @@ def build_wheel():
         return True
 
 
-def odoo_suite(odoo):
-    """Install with tests, then uninstall, in a throw-away database.
+def odoo_suite(odoo, addon=ADDON, modules=(ADDON, "l10n_no"), kind="test"):
+    """Install ``modules`` with the tests of ``addon``, then uninstall
+    ``addon``, in a throw-away database.
 
     Returns (passed, failed, skipped)."""
     LOG_DIR.mkdir(exist_ok=True)
     passed = failed = skipped = 0
-    with odoo.throwaway_database("test") as database:
+    prefix = "" if addon == ADDON else f"{addon}-"
+    install_log = LOG_DIR / f"{prefix}install.log"
+    uninstall_log = LOG_DIR / f"{prefix}uninstall.log"
+    suite = "Odoo suite" if addon == ADDON else f"Odoo suite ({addon})"
+    with odoo.throwaway_database(kind) as database:
         returncode = odoo.run(
             database,
             "-i",
             # with Norway's localisation, and demo data as OCA's CI and
             # Odoo's runbot install it
-            f"{ADDON},l10n_no",
+            ",".join(modules),
             "--test-enable",
             "--test-tags",
-            f"/{ADDON}",
+            f"/{addon}",
             "--stop-after-init",
             *NO_SERVER,
-            log=LOG_DIR / "install.log",
+            log=install_log,
             echo=True,
         )
-        log = (LOG_DIR / "install.log").read_text()
+        log = install_log.read_text()
         result = ODOO_RESULT.search(log)
         bad = error_lines(log)
         skips = [
             match.group(1) for match in map(ODOO_SKIP.search, log.splitlines()) if match
         ]
         for reason in skips:
-            say(f"Odoo suite: skipped {reason}")
+            say(f"{suite}: skipped {reason}")
         skipped += len(skips)
         if result:
             fails, errors, total = map(int, result.groups())
@@ -130,28 +148,49 @@ def odoo_suite(odoo):
         for line in bad:
             say(f"odoo log: {line}")
         if not result or not total:
-            say("Odoo suite: Odoo ran no test (see .odoo-test-logs/install.log)")
+            say(f"{suite}: Odoo ran no test (see {install_log})")
             failed += 1
         elif bad and not (fails + errors):
             failed += 1  # an ERROR outside any test still fails the run
         if returncode and not (fails + errors):
             say(f"Odoo exited with {returncode}")
             failed += 1
-        say(f"Odoo suite: {result.group(0) if result else 'no result line'}")
+        say(f"{suite}: {result.group(0) if result else 'no result line'}")
 
         try:
             uninstalled = odoo.shell(
-                database, UNINSTALL, log=LOG_DIR / "uninstall.log"
+                database, UNINSTALL, env={"RI_UNINSTALL": addon}, log=uninstall_log
             )["state"]
         except OdooError:
             uninstalled = None
         if uninstalled == "uninstalled":
-            say("Odoo suite: uninstall ... ok")
+            say(f"{suite}: uninstall ... ok")
             passed += 1
         else:
-            say("Odoo suite: uninstall FAILED (see .odoo-test-logs/uninstall.log)")
+            say(f"{suite}: uninstall FAILED (see {uninstall_log})")
             failed += 1
     return passed, failed, skipped
+
+
+def queue_job_available(odoo, install):
+    """Whether OCA's queue_job can be had by this Odoo: on its addons path,
+    importable from its Python, or (the cached build only: a user's own
+    environment is left alone) installed there from PyPI."""
+    for folder in odoo.addons_path.split(","):
+        if (Path(folder.strip()) / BRIDGE_NEEDS / "__manifest__.py").is_file():
+            return True
+    if install.cache is None:
+        return ensure_oca_addon(odoo.command, BRIDGE_NEEDS, say=say, install=False)
+    return ensure_oca_addon(odoo.command, BRIDGE_NEEDS, say=say)
+
+
+def bridge_suite(odoo, install):
+    """The bridge's tests in a second throw-away database, when queue_job
+    can be had; else one skipped. Returns (passed, failed, skipped)."""
+    if not queue_job_available(odoo, install):
+        say(f"Odoo suite ({BRIDGE}): skipped: {BRIDGE_NEEDS} not available")
+        return 0, 0, 1
+    return odoo_suite(odoo, addon=BRIDGE, modules=(BRIDGE,), kind="qj")
 
 
 def main():
@@ -166,19 +205,22 @@ def main():
     failed += f
     skipped += s
 
-    odoo = missing = None
+    odoo = missing = install = None
     try:
         install = find_odoo()
         say(f"Odoo 18: {install.command} -c {install.rc}")
         odoo = Odoo(install)
     except OdooMissing as error:
         missing = error
-    if not build_wheel():
-        say("wheel: build FAILED")
-        failed += 1
+    for addon in (ADDON, BRIDGE):
+        if not build_wheel(addon):
+            say(f"wheel: {addon} build FAILED")
+            failed += 1
     if odoo:
         try:
             p, f, s = odoo_suite(odoo)
+            p2, f2, s2 = bridge_suite(odoo, install)
+            p, f, s = p + p2, f + f2, s + s2
         finally:
             stopped = odoo.close()
             if stopped:

@@ -1,0 +1,248 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo.tests import new_test_user, tagged
+
+from odoo.addons.queue_job.exception import RetryableJobError
+from odoo.addons.queue_job.job import Job
+from odoo.addons.recurring_invoice.tests.common import RecurringInvoiceCase, oslo
+
+MORNING = oslo(2027, 1, 31, 6, 15)
+CHANNEL = "root.recurring_invoice"
+LOGGER = "odoo.addons.recurring_invoice_queue_job.models.account_move"
+
+
+@tagged("post_install", "-at_install")
+class TestQueueJob(RecurringInvoiceCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Fjordutleie AS",
+                "email": "post@fjordutleie.example.com",
+                "invoice_sending_method": "email",
+            }
+        )
+        cls.accountant = new_test_user(
+            cls.env,
+            "kari",
+            name="Kari Nordmann",
+            email="kari@example.com",
+            groups="account.group_account_invoice",
+        )
+        cls.env["ir.config_parameter"].sudo().set_param(
+            "recurring_invoice.batch_size", 2
+        )
+        cls.env["queue.job"].sudo().search([]).unlink()
+
+    def make_templates(self, count):
+        templates = self.Move.browse()
+        for n in range(count):
+            templates |= self.make_template(
+                partner=self.customer,
+                invoice_user_id=self.accountant.id,
+                price=100.0 + n,
+            )
+        return templates
+
+    def run_cron(self, at=MORNING, batch_size=None):
+        """The scheduled action as the scheduler runs it (cron_id in context)."""
+        with freeze_time(at):
+            self.Move.with_context(cron_id=self.cron.id)._cron_recurring_invoices()
+        self.env.invalidate_all()
+
+    def jobs(self, method, states=("pending",)):
+        return (
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    ("model_name", "=", "account.move"),
+                    ("method_name", "=", method),
+                    ("state", "in", list(states)),
+                ],
+                order="id",
+            )
+        )
+
+    def perform(self, records, at=MORNING):
+        """Run stored jobs one after the other as queue_job's runner does:
+        each in its own savepoint, postponed (pending again) when it raises
+        RetryableJobError. Returns how many were done."""
+        done = 0
+        for record in records:
+            job = Job.load(self.env, record.uuid)
+            job.set_started()
+            job.store()
+            try:
+                with freeze_time(at), self.env.cr.savepoint():
+                    job.perform()
+            except RetryableJobError as error:
+                job.postpone(result=str(error), seconds=error.seconds)
+                job.set_pending(reset_retry=False)
+                job.store()
+            else:
+                job.set_done(result=job.result)
+                job.store()
+                done += 1
+            self.env.invalidate_all()
+        return done
+
+    def summaries(self):
+        return self.env["mail.mail"].search([("model", "=", "res.users")])
+
+    def sendings(self, invoice):
+        """The invoice e-mails posted on ``invoice``."""
+        return invoice.message_ids.filtered(lambda m: m.message_type == "comment")
+
+    def test_cron_enqueues_one_make_job_per_batch_on_its_channel(self):
+        templates = self.make_templates(5)
+        self.run_cron()
+        makes = self.jobs("_recurring_job_make")
+        self.assertEqual(len(makes), 3)  # batches of 2, 2 and 1
+        self.assertEqual(set(makes.mapped("channel")), {CHANNEL})
+        self.assertEqual(
+            sorted(id_ for job in makes for id_ in job.args[1]), sorted(templates.ids)
+        )
+        finish = self.jobs("_recurring_job_finish")
+        self.assertEqual(len(finish), 1)
+        self.assertEqual(finish.channel, CHANNEL)
+        # nothing is made by the scheduled action itself
+        self.assertFalse(templates.recurring_invoice_ids)
+        # run again the same morning: no batch, no finish job twice
+        self.run_cron(oslo(2027, 1, 31, 6, 20))
+        self.assertEqual(self.jobs("_recurring_job_make"), makes)
+        self.assertEqual(self.jobs("_recurring_job_finish"), finish)
+
+    def test_called_by_code_the_job_works_as_before(self):
+        """Outside the scheduler (the core's tests, scripts) nothing is queued."""
+        template = self.make_templates(1)
+        with freeze_time(MORNING):
+            self.Move._cron_recurring_invoices()
+        self.env.invalidate_all()
+        self.assertEqual(template.recurring_invoice_ids.state, "posted")
+        self.assertFalse(self.env["queue.job"].sudo().search([]))
+
+    def test_the_system_parameter_turns_the_queue_off(self):
+        """Where queue_job runs no job runner, the job can work as before."""
+        template = self.make_templates(1)
+        self.env["ir.config_parameter"].sudo().set_param(
+            "recurring_invoice.queue_job", "0"
+        )
+        with freeze_time(MORNING):
+            self.Move.with_context(cron_id=self.cron.id)._cron_recurring_invoices()
+        self.env.invalidate_all()
+        self.assertEqual(template.recurring_invoice_ids.state, "posted")
+        self.assertFalse(self.env["queue.job"].sudo().search([]))
+
+    def test_jobs_make_send_and_summarise_each_once(self):
+        templates = self.make_templates(3)
+        self.run_cron()
+        finish = self.jobs("_recurring_job_finish")
+        # the finish job waits while templates are due and jobs may make them
+        self.assertEqual(self.perform(finish), 0)
+        self.assertEqual(finish.state, "pending")
+        self.assertEqual(finish.retry, 0)  # waiting is not a failure
+        self.assertFalse(self.summaries())
+
+        makes = self.jobs("_recurring_job_make")
+        self.assertEqual(self.perform(makes), 2)
+        invoices = templates.recurring_invoice_ids
+        self.assertEqual(len(invoices), 3)
+        self.assertEqual(set(invoices.mapped("state")), {"posted"})
+        self.assertEqual(set(invoices.mapped("recurring_send_state")), {"to_send"})
+        sends = self.jobs("_recurring_job_send")
+        self.assertEqual(len(sends), 2)  # one per make job
+        self.assertEqual(set(sends.mapped("channel")), {CHANNEL})
+        self.assertEqual(
+            sorted(id_ for job in sends for id_ in job.args[1]), sorted(invoices.ids)
+        )
+        # made, not yet sent: still waiting
+        self.assertEqual(self.perform(finish), 0)
+        self.assertFalse(self.summaries())
+
+        self.assertEqual(self.perform(sends), 2)
+        self.assertEqual(set(invoices.mapped("recurring_send_state")), {"sent"})
+        for invoice in invoices:
+            self.assertEqual(len(self.sendings(invoice)), 1)
+
+        self.assertEqual(self.perform(finish), 1)
+        summary = self.summaries()
+        self.assertEqual(len(summary), 1)
+        for invoice in invoices:
+            self.assertIn(invoice.name, summary.body_html)
+
+        # queue_job running the jobs again (a retry after a lost reply, a
+        # duplicate) makes, sends and sums up nothing twice
+        self.assertEqual(self.perform(makes | sends), 4)
+        self.assertEqual(templates.recurring_invoice_ids, invoices)
+        for invoice in invoices:
+            self.assertEqual(len(self.sendings(invoice)), 1)
+        self.assertFalse(self.jobs("_recurring_job_send"))
+        self.run_cron(oslo(2027, 1, 31, 7, 0))
+        self.assertFalse(self.jobs("_recurring_job_make"))
+        self.assertEqual(self.perform(self.jobs("_recurring_job_finish")), 1)
+        self.assertEqual(self.summaries(), summary)
+
+    def test_make_job_retries_when_another_worker_took_its_templates(self):
+        """Another worker committed the batch's rows after this job's snapshot
+        (the core's lock returns None): the job makes nothing and is retried,
+        and its retry, in a new transaction, makes each invoice once."""
+        templates = self.make_templates(2)
+        self.run_cron()
+        make = self.jobs("_recurring_job_make")
+        self.assertEqual(len(make), 1)
+        Move = type(self.Move)
+        with patch.object(Move, "_recurring_lock", return_value=None):
+            self.assertEqual(self.perform(make), 0)
+        self.assertEqual(make.state, "pending")
+        self.assertEqual(make.retry, 1)
+        self.assertFalse(templates.recurring_invoice_ids)
+        self.assertFalse(self.jobs("_recurring_job_send"))
+        self.assertEqual(self.perform(make), 1)
+        self.assertEqual(len(templates.recurring_invoice_ids), 2)
+        for template in templates:
+            self.assertEqual(len(template.recurring_invoice_ids), 1)
+
+    def test_templates_held_elsewhere_go_to_a_new_make_job(self):
+        """SKIP LOCKED passes over templates another transaction holds: they
+        are not lost, a new job makes them."""
+        first, second = self.make_templates(2)
+        self.run_cron()
+        make = self.jobs("_recurring_job_make")
+        Move = type(self.Move)
+        lock = Move._recurring_lock_due_templates
+
+        def only_the_first(records, now, limit, among=None):
+            return lock(records, now, limit, among=[first.id])
+
+        with patch.object(Move, "_recurring_lock_due_templates", only_the_first):
+            self.assertEqual(self.perform(make), 1)
+        self.assertEqual(len(first.recurring_invoice_ids), 1)
+        self.assertFalse(second.recurring_invoice_ids)
+        again = self.jobs("_recurring_job_make")
+        self.assertEqual(len(again), 1)
+        self.assertEqual(again.args[1], [second.id])
+        self.assertTrue(again.eta)
+        self.assertEqual(self.perform(again), 1)
+        self.assertEqual(len(first.recurring_invoice_ids), 1)
+        self.assertEqual(len(second.recurring_invoice_ids), 1)
+
+    def test_finish_job_goes_on_when_the_jobs_failed(self):
+        """A make job that failed for good does not hold the summaries back:
+        what was done is told, the next run tries the rest."""
+        self.make_templates(3)
+        self.run_cron()
+        first, last = self.jobs("_recurring_job_make")
+        self.assertEqual(self.perform(first), 1)
+        self.perform(self.jobs("_recurring_job_send"))
+        failed = Job.load(self.env, last.uuid)
+        failed.set_failed(exc_info="psycopg2.errors.SerializationFailure")
+        failed.store()
+        with self.assertLogs(LOGGER, "WARNING") as logs:
+            self.assertEqual(self.perform(self.jobs("_recurring_job_finish")), 1)
+        self.assertIn("1 templates due", logs.output[0])
+        self.assertEqual(len(self.summaries()), 1)

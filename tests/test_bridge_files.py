@@ -1,0 +1,113 @@
+"""Checks of the queue_job bridge's files, and of harness/oca_addons.py, that
+need no Odoo."""
+
+import ast
+import re
+import subprocess
+from pathlib import Path
+
+import polib
+from lxml import etree
+
+from harness import oca_addons
+
+ROOT = Path(__file__).resolve().parent.parent
+BRIDGE = ROOT / "recurring_invoice_queue_job"
+MANIFEST = ast.literal_eval((BRIDGE / "__manifest__.py").read_text())
+CORE = ast.literal_eval((ROOT / "recurring_invoice/__manifest__.py").read_text())
+PLACEHOLDER = re.compile(r"%\(\w+\)s")
+
+
+def test_manifest_of_an_optional_integration():
+    assert MANIFEST["version"] == "18.0.1.0.0"
+    assert MANIFEST["license"] == "LGPL-3"
+    assert MANIFEST["author"] == CORE["author"]
+    assert MANIFEST["website"] == CORE["website"]
+    assert MANIFEST["depends"] == ["recurring_invoice", "queue_job"]
+    assert MANIFEST["auto_install"] is True
+    assert MANIFEST["installable"] is True
+    for name in MANIFEST["data"]:
+        assert (BRIDGE / name).is_file(), name
+        etree.parse(str(BRIDGE / name))
+    # recurring_invoice knows nothing of queue_job
+    assert "queue_job" not in CORE["depends"]
+
+
+def test_job_functions_on_the_channel():
+    tree = etree.parse(str(BRIDGE / "data/queue_job_data.xml"))
+    channel = tree.getroot().find(".//record[@model='queue.job.channel']")
+    assert channel.findtext("field[@name='name']") == "recurring_invoice"
+    assert channel.find("field[@name='parent_id']").get("ref") == (
+        "queue_job.channel_root"
+    )
+    functions = tree.getroot().findall(".//record[@model='queue.job.function']")
+    code = (BRIDGE / "models/account_move.py").read_text()
+    assert {f.findtext("field[@name='method']") for f in functions} == {
+        "_recurring_job_make",
+        "_recurring_job_send",
+        "_recurring_job_finish",
+    }
+    for function in functions:
+        method = function.findtext("field[@name='method']")
+        assert f"def {method}(" in code
+        assert function.find("field[@name='channel_id']").get("ref") == channel.get(
+            "id"
+        )
+
+
+def test_norwegian_po_is_complete():
+    pot = polib.pofile(str(BRIDGE / "i18n/recurring_invoice_queue_job.pot"))
+    nb = polib.pofile(str(BRIDGE / "i18n/nb.po"))
+    assert nb.metadata.get("Language") == "nb"
+    translations = {entry.msgid: entry for entry in nb}
+    assert {entry.msgid for entry in pot} == set(translations)
+    for entry in pot:
+        msgstr = translations[entry.msgid].msgstr
+        assert msgstr, entry.msgid
+        assert sorted(PLACEHOLDER.findall(entry.msgid)) == sorted(
+            PLACEHOLDER.findall(msgstr)
+        )
+
+
+def test_readme_fragments_and_rst():
+    for name in ("DESCRIPTION.md", "CONFIGURE.md"):
+        assert (BRIDGE / "readme" / name).read_text().strip()
+    assert "root.recurring_invoice:2" in (BRIDGE / "readme/CONFIGURE.md").read_text()
+    assert "root.recurring_invoice:2" in (BRIDGE / "README.rst").read_text()
+
+
+def test_odoo_python_from_the_shebang(tmp_path):
+    odoo = tmp_path / "odoo"
+    odoo.write_text("#!/opt/venv/bin/python3\nimport odoo\n")
+    assert oca_addons.odoo_python(odoo) == "/opt/venv/bin/python3"
+    odoo.write_text("#!/usr/bin/env python3\n")
+    assert oca_addons.odoo_python(odoo) == "python3"
+    assert oca_addons.odoo_python(tmp_path / "python3.11") == str(
+        tmp_path / "python3.11"
+    )
+
+
+def test_unreachable_pypi_says_so(monkeypatch):
+    calls = []
+
+    def fake_run(cmd, **kwargs):
+        calls.append(cmd)
+        if "pip" in cmd:
+            return subprocess.CompletedProcess(
+                cmd, 1, "", "ERROR: No matching distribution found\n"
+            )
+        return subprocess.CompletedProcess(cmd, 1)  # not importable
+
+    monkeypatch.setattr(oca_addons.subprocess, "run", fake_run)
+    said = []
+    assert not oca_addons.ensure_oca_addon("/venv/bin/python", "queue_job", said.append)
+    pip = next(cmd for cmd in calls if "pip" in cmd)
+    assert "--no-deps" in pip
+    assert "odoo-addon-queue-job>=18.0,<18.1" in pip
+    assert said and "No matching distribution" in said[0]
+    # only looking never installs
+    calls.clear()
+    assert not oca_addons.ensure_oca_addon(
+        "/venv/bin/python", "queue_job", said.append, install=False
+    )
+    assert not [cmd for cmd in calls if "pip" in cmd]
