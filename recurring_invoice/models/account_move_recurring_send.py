@@ -14,6 +14,8 @@ invoice, and the period it is for, as its e-mail names it.
 
 import logging
 
+import psycopg2.errors
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -102,20 +104,26 @@ class AccountMove(models.Model):
         another worker committed them meanwhile, see _recurring_lock)."""
         if not limit:
             return self.browse()
+        # The customers too: sending an invoice writes its customer (Odoo's
+        # portal prepares a sign-up link in the e-mail: signup_type), so two
+        # workers sending to one customer at once would fail on each other's
+        # commit. A worker skips the invoices of the customers another holds.
         invoices = self._recurring_lock(
             SQL(
                 """
-                SELECT id FROM account_move
-                 WHERE recurring_send_state = 'to_send'
-                   AND (recurring_send_retry_after IS NULL
-                        OR recurring_send_retry_after <= %(now)s)
+                SELECT move.id
+                  FROM account_move move
+                  JOIN res_partner customer ON customer.id = move.partner_id
+                 WHERE move.recurring_send_state = 'to_send'
+                   AND (move.recurring_send_retry_after IS NULL
+                        OR move.recurring_send_retry_after <= %(now)s)
                    %(among)s
-                 ORDER BY id
+                 ORDER BY move.id
                  LIMIT %(limit)s
-                   FOR NO KEY UPDATE SKIP LOCKED
+                   FOR NO KEY UPDATE OF move, customer SKIP LOCKED
                 """,
                 now=now,
-                among=SQL("AND id = ANY(%s)", list(among))
+                among=SQL("AND move.id = ANY(%s)", list(among))
                 if among is not None
                 else SQL(),
                 limit=limit,
@@ -131,6 +139,14 @@ class AccountMove(models.Model):
             try:
                 with self.env.cr.savepoint():
                     invoice._recurring_send()
+            except (
+                psycopg2.errors.SerializationFailure,
+                psycopg2.errors.LockNotAvailable,
+            ) as error:
+                # Another worker changed a record this sending writes (its
+                # customer, ...) since this transaction began: not a failure
+                # of the invoice, which waits for the next batch.
+                _logger.info("Recurring invoice %s sent later: %s", invoice.id, error)
             except Exception as error:  # noqa: BLE001 - PDF and mail errors alike
                 _logger.info("Recurring invoice %s not sent: %s", invoice.id, error)
                 invoice._recurring_record_send_failure(error, now)

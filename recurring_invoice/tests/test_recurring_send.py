@@ -3,6 +3,7 @@ import smtplib
 from datetime import date, timedelta
 from unittest.mock import patch
 
+import psycopg2.errors
 from freezegun import freeze_time
 
 from odoo import Command
@@ -244,6 +245,28 @@ class TestRecurringSend(RecurringInvoiceCase):
         self.assertEqual(second, invoices - first)
         self.assertFalse(self.Move._recurring_send_pending(now, 10, among=invoices.ids))
         self.assertEqual(set(invoices.mapped("recurring_send_state")), {"sent"})
+
+    def test_concurrent_update_is_not_a_failed_sending(self):
+        """Another worker committed a change to a record this sending writes
+        (the customer: Odoo's portal prepares its sign-up link): the invoice
+        is not counted as a failed attempt and waits for the next batch."""
+        self.make_template(partner=self.customer, invoice_user_id=self.accountant.id)
+        self.env["ir.config_parameter"].set_param("recurring_invoice.send_batch_size", 0)
+        self.run_cron(oslo(2027, 1, 31, 6, 15))
+        invoice = self.Move.search([("recurring_send_state", "=", "to_send")])
+        self.assertEqual(len(invoice), 1)
+        now = oslo(2027, 1, 31, 6, 16)
+        conflict = psycopg2.errors.SerializationFailure(
+            "could not serialize access due to concurrent update"
+        )
+        with patch.object(type(self.Move), "_recurring_send", side_effect=conflict):
+            self.assertEqual(self.Move._recurring_send_pending(now, 10), invoice)
+        self.assertEqual(invoice.recurring_send_state, "to_send")
+        self.assertEqual(invoice.recurring_send_attempts, 0)
+        self.assertFalse(invoice.recurring_send_retry_after)
+        self.assertFalse(invoice.recurring_send_error)
+        self.Move._recurring_send_pending(now, 10)
+        self.assertEqual(invoice.recurring_send_state, "sent")
 
     def test_only_one_worker_finishes_the_morning(self):
         """Two workers that both find nothing left: the summaries and the next
