@@ -273,14 +273,16 @@ class TestRecurringSend(RecurringInvoiceCase):
         run are done once (a transaction lock), the second leaves them."""
         self.make_template(partner=self.customer, invoice_user_id=self.accountant.id)
         self.env["ir.config_parameter"].set_param("recurring_invoice.send_batch_size", 0)
+        # The job's last call found nothing left and finished the morning in
+        # this test's transaction, which holds the lock until it ends.
         self.run_cron(oslo(2027, 1, 31, 6, 15))
         now = oslo(2027, 1, 31, 6, 16)
         with self.env.registry.cursor() as other_cr:
             other = self.env(cr=other_cr)["account.move"]
-            self.assertTrue(other._recurring_finish(now))
-            # this test's transaction meets the other's lock and leaves it
-            self.assertFalse(self.Move._recurring_finish(now))
+            # another worker meets this transaction's lock and leaves it
+            self.assertFalse(other._recurring_finish(now))
             other_cr.rollback()
+        # the lock is this transaction's own
         self.assertTrue(self.Move._recurring_finish(now))
 
     def salesperson_who_leaves(self):
