@@ -14,9 +14,23 @@ them).
 The report "Upcoming recurring invoices" is measured first, for 1,000 then
 2,000 templates of every kind, 12 months ahead (quick runs too).
 
+Last, the morning as production runs it: a real Odoo server (its HTTP server
+serving the PDFs' assets, the real scheduler, outgoing SMTP pointed at a
+closed port, the mail queue's scheduled action off) makes, posts and sends
+1,000 templates due now with 1 and then 2 cron workers (``--workers-n``;
+--quick: 100), 10,000 once with 2 (``--big-n``; --quick: none), then, where
+the bridge recurring_invoice_queue_job is in the repository, 1,000 through
+queue_job's job runner, channel capacity 2 (OCA's queue_job pip-installed by
+harness/oca_addons.py). Each is timed from the trigger of the 06:15 scheduled
+action to the last invoice sent; ``--workers-only`` runs only these (after
+the one-worker sending measure that gives the per-invoice cost).
+
 The output ends with one line per comparison (``ours/native: 3.4x``), one line
-``forecast: N templates x 12 months in S s, Q queries`` per size and, last,
-``10000 templates: made+posted in S s, Q queries/invoice, peak R MB``.
+``forecast: N templates x 12 months in S s, Q queries`` per size,
+``10000 templates: made+posted in S s, Q queries/invoice, peak R MB``, then
+``send workers 1: S1 s, 2: S2 s (x.xx)``, ``queue_job capacity 2: S3 s (x.xx)``,
+``one invoice alone: P s PDF+mail → ceiling C/s on 2 cores; measured M/s (xx %)``
+and ``10000 templates: made+posted+sent by 06:MM``.
 """
 
 import argparse
@@ -36,12 +50,19 @@ import uuid
 from pathlib import Path
 
 from harness.driver import ADDON, Odoo, OdooError, error_lines
+from harness.oca_addons import ensure_oca_addon
 from harness.odoo_cache import OdooMissing
+from harness.odoo_install import ROOT
 
 SHELL_SCRIPT = Path(__file__).resolve().with_name("bench_shell.py")
 CONTRACT_PACKAGE = "odoo-addon-contract"
-CONTRACT_SPEC = "odoo-addon-contract>=18.0,<18.1"
 STEP_TIMEOUT = 45 * 60
+
+#: The add-on that puts the 06:15 job on queue_job's channel.
+BRIDGE = "recurring_invoice_queue_job"
+#: queue_job's job runner: its channels and their capacity (what odoo.conf's
+#: [queue_job] channels would say).
+QUEUE_JOB_CHANNELS = "root:2,root.recurring_invoice:2"
 
 #: Templates of the forecast's measurements (each adds to the one before).
 FORECAST_SIZES = (1000, 2000)
@@ -78,17 +99,6 @@ class Clock:
 
 
 # --- Odoo -----------------------------------------------------------------------------
-def odoo_python(odoo):
-    """The Python interpreter of the ``odoo`` script (its shebang)."""
-    with open(odoo, "rb") as script:
-        first = script.readline().decode(errors="replace").strip()
-    if first.startswith("#!"):
-        candidate = first[2:].split()[0]
-        if os.access(candidate, os.X_OK) and "python" in Path(candidate).name:
-            return candidate
-    return None
-
-
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -191,15 +201,14 @@ class BenchDatabase:
                 time.sleep(1)
         raise BenchError("the Odoo HTTP server for the PDFs did not answer")
 
-    def start_cron_server(self, port, label, *options):
+    def start_cron_server(self, port, label, *options, env=None):
         """The production-like server: Odoo's HTTP server (it serves the
         report's CSS to wkhtmltopdf) with the real scheduler, its cron workers
         as ``options`` say; outgoing SMTP points at a closed local port.
         Returns once it answers (its registry is loaded)."""
         self.stop_server()
         smtp_port = free_port()  # nothing listens there: a mail could not leave
-        self.server = self.driver.start(
-            self.database,
+        args = [
             "--http-port",
             str(port),
             "--http-interface",
@@ -213,8 +222,15 @@ class BenchDatabase:
             "--log-level",
             "info",
             *options,
-            log=self._log(label),
-        )
+        ]
+        with open(self._log(label), "w") as out:
+            self.server = subprocess.Popen(
+                [self.driver.command, *self.driver.options(self.database, *args)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.driver.env(env),
+                start_new_session=True,
+            )
         self.server_label = label
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120
@@ -255,41 +271,39 @@ class BenchDatabase:
 
 def ensure_contract(odoo_command, allow_install):
     """(available, note): OCA contract 18.0 in Odoo's Python, pip-installed
-    with --no-deps when missing and allowed."""
-    python = odoo_python(odoo_command)
-    if not python:
-        return False, "cannot find the Python of the 'odoo' command"
-
-    def installed_version():
-        show = subprocess.run(
-            [python, "-m", "pip", "show", CONTRACT_PACKAGE],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        match = re.search(r"^Version: (\S+)", show.stdout, re.MULTILINE)
-        return match.group(1) if match else None
-
-    version = installed_version()
-    if version and version.startswith("18.0."):
-        return True, f"{CONTRACT_PACKAGE} {version} already installed"
+    with --no-deps when missing and allowed (harness/oca_addons.py)."""
+    notes = []
+    available = ensure_oca_addon(
+        odoo_command, "contract", say=notes.append, install=allow_install
+    )
+    if available:
+        return True, f"{CONTRACT_PACKAGE} 18.0 importable"
     if not allow_install:
         return (
             False,
             f"{CONTRACT_PACKAGE} 18.0 is not installed (--no-contract-install)",
         )
-    proc = subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", "--no-deps", CONTRACT_SPEC],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
+    return False, "; ".join(notes) or f"{CONTRACT_PACKAGE} 18.0 could not be installed"
+
+
+def cron_options(threads):
+    """A production server's options: worker processes (prefork), two of
+    them serving HTTP (the PDFs' assets) and ``threads`` cron workers, each a
+    process of its own (threads of one process would share its GIL), no time
+    limit on a scheduled action's calls (ten batches of sending may take
+    minutes)."""
+    return (
+        "--workers",
+        "2",
+        "--max-cron-threads",
+        str(threads),
+        "--limit-time-real-cron",
+        "0",
+        "--limit-time-real",
+        "1800",
+        "--limit-time-cpu",
+        "1800",
     )
-    version = installed_version()
-    if proc.returncode or not (version and version.startswith("18.0.")):
-        reason = (proc.stderr.strip().splitlines() or ["no 18.0 release"])[-1]
-        return False, f"pip install --no-deps '{CONTRACT_SPEC}' failed: {reason}"
-    return True, f"pip installed {CONTRACT_PACKAGE} {version} (--no-deps)"
 
 
 JOB_DONE = re.compile(r"Job '([^']+)' \((\d+)\) done in ([\d.]+)s")
@@ -520,7 +534,7 @@ class Bench:
             time.sleep(0.3)
         raise BenchError(f"the server's {listeners} cron worker(s) never listened")
 
-    def run_on_server(self, n, label, options, listeners=None):
+    def run_on_server(self, n, label, options, listeners=None, env=None, queue=False):
         """N templates due now, made, posted and sent by a real Odoo server
         started with ``options`` (its cron workers, or queue_job's runner):
         the driver sets the 06:15 scheduled action's nextcall to now and
@@ -536,6 +550,7 @@ class Bench:
             BENCH_N=n,
             BENCH_TAG=tag,
             BENCH_REPORT_URL=f"http://127.0.0.1:{port}",
+            BENCH_QUEUE_JOB="1" if queue else "0",
         )
         if prepared["templates"] != n:
             raise BenchError(f"{label}: {prepared['templates']} templates, not {n}")
@@ -543,7 +558,7 @@ class Bench:
             listeners = int(options[options.index("--max-cron-threads") + 1])
         if prepared["mail_cron_active"] or prepared["mail_servers"]:
             raise BenchError(f"{label}: the mail queue could deliver ({prepared})")
-        self.odoo.start_cron_server(port, f"server-{label}", *options)
+        self.odoo.start_cron_server(port, f"server-{label}", *options, env=env)
         db, sql = self.odoo.database, self.odoo.driver.sql
         self.wait_cron_listening(listeners)
         since = sql(db, "SELECT now() at time zone 'UTC'")[0][0]
@@ -588,7 +603,9 @@ class Bench:
                     marks["summary"] = elapsed
                     break
             if self.odoo.server.poll() is not None:
-                raise BenchError(f"{label}: the server stopped ({posted} posted, {sent} sent)")
+                raise BenchError(
+                    f"{label}: the server stopped ({posted} posted, {sent} sent)"
+                )
             if now > deadline:
                 raise BenchError(
                     f"{label}: {posted} posted, {sent} sent, {failed} failed, "
@@ -625,7 +642,7 @@ class Bench:
             f"{check['real_pdfs']} real PDFs; mails queued: {mails}"
         )
         self.log(
-            f"  busy in the scheduled actions: "
+            "  busy in the scheduled actions: "
             + ", ".join(
                 f"{name} {seconds:.1f} s in {calls} call(s)"
                 for name, (seconds, calls) in sorted(busy.items())
@@ -640,23 +657,58 @@ class Bench:
         self.stop_server()
         for threads in (1, 2):
             self.workers[threads] = self.run_on_server(
-                n,
-                f"workers{threads}-{n}",
-                ("--workers", "0", "--max-cron-threads", str(threads)),
+                n, f"workers{threads}-{n}", cron_options(threads)
             )
-        self.measure_queue_job(n)
         big = args.big_n
         if big:
             self.workers_big = self.run_on_server(
-                big,
-                f"workers2-{big}",
-                ("--workers", "0", "--max-cron-threads", "2"),
+                big, f"workers2-{big}", cron_options(2)
             )
+        # Last: once the bridge is installed, the scheduled actions enqueue.
+        self.measure_queue_job(n)
 
     def measure_queue_job(self, n):
+        """N templates through queue_job's job runner, channel
+        root.recurring_invoice of capacity 2: the bridge add-on and OCA's
+        queue_job installed into the bench's database (last: from then on the
+        scheduled actions enqueue), Odoo with workers (two run jobs, the others
+        serve the PDFs' assets) and one cron worker (the 06:15 scheduled
+        action enqueues the jobs)."""
         self.queue_job = None
-        self.queue_job_note = "skipped (bridge not available)"
-        self.log(f"queue_job: {self.queue_job_note}")
+        if not (ROOT / BRIDGE / "__manifest__.py").is_file():
+            self.queue_job_note = "skipped (bridge not available)"
+            self.log(f"queue_job: {self.queue_job_note}")
+            return
+        notes = []
+        if not ensure_oca_addon(
+            self.odoo.driver.command, "queue_job", say=notes.append
+        ):
+            self.queue_job_note = f"skipped ({'; '.join(notes) or 'queue_job missing'})"
+            self.log(f"queue_job: {self.queue_job_note}")
+            return
+        self.log(f"installing queue_job and {BRIDGE} ...")
+        if not self.odoo.install(["queue_job", BRIDGE]):
+            self.queue_job_note = "skipped (installing queue_job failed, see the log)"
+            self.log(f"queue_job: {self.queue_job_note}")
+            return
+        self.queue_job = self.run_on_server(
+            n,
+            f"queue_job2-{n}",
+            (
+                "--workers",
+                "4",
+                "--max-cron-threads",
+                "1",
+                "--load",
+                "base,web,queue_job",
+                "--limit-time-real",
+                "1800",
+                "--limit-time-cpu",
+                "1800",
+            ),
+            env={"ODOO_QUEUE_JOB_CHANNELS": QUEUE_JOB_CHANNELS},
+            queue=True,
+        )
 
     def stop_server(self):
         self.odoo.stop_server()
@@ -838,7 +890,8 @@ class Bench:
                 f"{int(finish // 3600):02d}:{int(finish % 3600 // 60):02d}"
             )
         else:
-            say(f"{self.args.big_n or 10000} templates: made+posted+sent n/a (quick run)")
+            big_n = self.args.big_n or 10000
+            say(f"{big_n} templates: made+posted+sent n/a (not measured)")
 
     def send_ceiling(self):
         """(seconds of one invoice's PDF and e-mail alone, cores in use,

@@ -825,6 +825,10 @@ def step_workers_prepare(env):
         set_param(env, key, None)
     set_param(env, "mail.mail.force.send.limit", "0")
     set_param(env, "report.url", os.environ["BENCH_REPORT_URL"])
+    # Where the queue_job bridge is installed: its queue, or the cron workers.
+    set_param(
+        env, "recurring_invoice.queue_job", os.environ.get("BENCH_QUEUE_JOB", "0")
+    )
     result = step_templates(env)
     maker, sender = env.ref(CRON_XMLID), env.ref(SEND_CRON_XMLID)
     later = fields.Datetime.now() + timedelta(days=1)
@@ -853,7 +857,10 @@ def step_workers_check(env):
     tag = os.environ["BENCH_TAG"]
     since = os.environ["BENCH_SINCE"]
     invoices = env["account.move"].search(
-        [("recurring_template_id.ref", "=", tag), ("recurring_template_id", "!=", False)]
+        [
+            ("recurring_template_id.ref", "=", tag),
+            ("recurring_template_id", "!=", False),
+        ]
     )
     sent = invoices.filtered(lambda m: m.recurring_send_state == "sent")
     real = 0
