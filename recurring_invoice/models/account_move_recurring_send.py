@@ -104,26 +104,20 @@ class AccountMove(models.Model):
         another worker committed them meanwhile, see _recurring_lock)."""
         if not limit:
             return self.browse()
-        # The customers too: sending an invoice writes its customer (Odoo's
-        # portal prepares a sign-up link in the e-mail: signup_type), so two
-        # workers sending to one customer at once would fail on each other's
-        # commit. A worker skips the invoices of the customers another holds.
         invoices = self._recurring_lock(
             SQL(
                 """
-                SELECT move.id
-                  FROM account_move move
-                  JOIN res_partner customer ON customer.id = move.partner_id
-                 WHERE move.recurring_send_state = 'to_send'
-                   AND (move.recurring_send_retry_after IS NULL
-                        OR move.recurring_send_retry_after <= %(now)s)
+                SELECT id FROM account_move
+                 WHERE recurring_send_state = 'to_send'
+                   AND (recurring_send_retry_after IS NULL
+                        OR recurring_send_retry_after <= %(now)s)
                    %(among)s
-                 ORDER BY move.id
+                 ORDER BY id
                  LIMIT %(limit)s
-                   FOR NO KEY UPDATE OF move, customer SKIP LOCKED
+                   FOR NO KEY UPDATE SKIP LOCKED
                 """,
                 now=now,
-                among=SQL("AND move.id = ANY(%s)", list(among))
+                among=SQL("AND id = ANY(%s)", list(among))
                 if among is not None
                 else SQL(),
                 limit=limit,

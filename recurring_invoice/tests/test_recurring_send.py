@@ -268,6 +268,27 @@ class TestRecurringSend(RecurringInvoiceCase):
         self.Move._recurring_send_pending(now, 10)
         self.assertEqual(invoice.recurring_send_state, "sent")
 
+    def test_sending_writes_the_customer_only_when_its_signup_changes(self):
+        """Odoo's portal prepares the customer's sign-up link in each invoice
+        e-mail by writing the customer: when the job sends, a customer whose
+        sign-up type is already set is not written again (two workers sending
+        to one customer would fail on each other's commit), and the link is
+        the same."""
+        customer = self.customer.sudo()
+        customer.signup_type = False
+        sending = customer.with_context(recurring_invoice_send=1)
+        sending.signup_prepare()
+        self.assertEqual(customer.signup_type, "signup")
+        self.env.flush_all()
+        token = customer._generate_signup_token()
+        with patch.object(type(customer), "write", side_effect=AssertionError):
+            sending.signup_prepare()
+        self.assertEqual(customer._generate_signup_token(), token)
+        # elsewhere Odoo's own behaviour is unchanged
+        with patch.object(type(customer), "write", return_value=True) as write:
+            customer.signup_prepare()
+        write.assert_called_once_with({"signup_type": "signup"})
+
     def test_only_one_worker_finishes_the_morning(self):
         """Two workers that both find nothing left: the summaries and the next
         run are done once (a transaction lock), the second leaves them."""
