@@ -14,9 +14,23 @@ them).
 The report "Upcoming recurring invoices" is measured first, for 1,000 then
 2,000 templates of every kind, 12 months ahead (quick runs too).
 
+Last, the morning as production runs it: a real Odoo server (its HTTP server
+serving the PDFs' assets, the real scheduler, outgoing SMTP pointed at a
+closed port, the mail queue's scheduled action off) makes, posts and sends
+1,000 templates due now with 1 and then 2 cron workers (``--workers-n``;
+--quick: 100), 10,000 once with 2 (``--big-n``; --quick: none), then, where
+the bridge recurring_invoice_queue_job is in the repository, 1,000 through
+queue_job's job runner, channel capacity 2 (OCA's queue_job pip-installed by
+harness/oca_addons.py). Each is timed from the trigger of the 06:15 scheduled
+action to the last invoice sent; ``--workers-only`` runs only these (after
+the one-worker sending measure that gives the per-invoice cost).
+
 The output ends with one line per comparison (``ours/native: 3.4x``), one line
-``forecast: N templates x 12 months in S s, Q queries`` per size and, last,
-``10000 templates: made+posted in S s, Q queries/invoice, peak R MB``.
+``forecast: N templates x 12 months in S s, Q queries`` per size,
+``10000 templates: made+posted in S s, Q queries/invoice, peak R MB``, then
+``send workers 1: S1 s, 2: S2 s (x.xx)``, ``queue_job capacity 2: S3 s (x.xx)``,
+``one invoice alone: P s PDF+mail → ceiling C/s on 2 cores; measured M/s (xx %)``
+and ``10000 templates: made+posted+sent by 06:MM``.
 """
 
 import argparse
@@ -36,12 +50,19 @@ import uuid
 from pathlib import Path
 
 from harness.driver import ADDON, Odoo, OdooError, error_lines
+from harness.oca_addons import ensure_oca_addon
 from harness.odoo_cache import OdooMissing
+from harness.odoo_install import ROOT
 
 SHELL_SCRIPT = Path(__file__).resolve().with_name("bench_shell.py")
 CONTRACT_PACKAGE = "odoo-addon-contract"
-CONTRACT_SPEC = "odoo-addon-contract>=18.0,<18.1"
 STEP_TIMEOUT = 45 * 60
+
+#: The add-on that puts the 06:15 job on queue_job's channel.
+BRIDGE = "recurring_invoice_queue_job"
+#: queue_job's job runner: its channels and their capacity (what odoo.conf's
+#: [queue_job] channels would say).
+QUEUE_JOB_CHANNELS = "root:2,root.recurring_invoice:2"
 
 #: Templates of the forecast's measurements (each adds to the one before).
 FORECAST_SIZES = (1000, 2000)
@@ -55,6 +76,8 @@ TARGETS = {
     "big_run_seconds": 15 * 60,
     "send_rate": 2.0,
     "forecast_seconds": 2.0,
+    "workers_speedup": 1.7,
+    "send_ceiling_share": 0.8,
 }
 
 
@@ -76,17 +99,6 @@ class Clock:
 
 
 # --- Odoo -----------------------------------------------------------------------------
-def odoo_python(odoo):
-    """The Python interpreter of the ``odoo`` script (its shebang)."""
-    with open(odoo, "rb") as script:
-        first = script.readline().decode(errors="replace").strip()
-    if first.startswith("#!"):
-        candidate = first[2:].split()[0]
-        if os.access(candidate, os.X_OK) and "python" in Path(candidate).name:
-            return candidate
-    return None
-
-
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -110,6 +122,7 @@ class BenchDatabase:
     log_dir: Path
     error_lines: list = dataclasses.field(default_factory=list)
     server: subprocess.Popen | None = None
+    server_label: str = "http-server"
 
     def _log(self, label):
         return self.log_dir / f"{label}.log"
@@ -174,6 +187,7 @@ class BenchDatabase:
             "warn",
             log=self._log("http-server"),
         )
+        self.server_label = "http-server"
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
@@ -187,6 +201,50 @@ class BenchDatabase:
                 time.sleep(1)
         raise BenchError("the Odoo HTTP server for the PDFs did not answer")
 
+    def start_cron_server(self, port, label, *options, env=None):
+        """The production-like server: Odoo's HTTP server (it serves the
+        report's CSS to wkhtmltopdf) with the real scheduler, its cron workers
+        as ``options`` say; outgoing SMTP points at a closed local port.
+        Returns once it answers (its registry is loaded)."""
+        self.stop_server()
+        smtp_port = free_port()  # nothing listens there: a mail could not leave
+        args = [
+            "--http-port",
+            str(port),
+            "--http-interface",
+            "127.0.0.1",
+            "--db-filter",
+            f"^{re.escape(self.database)}$",
+            "--smtp",
+            "127.0.0.1",
+            "--smtp-port",
+            str(smtp_port),
+            "--log-level",
+            "info",
+            *options,
+        ]
+        with open(self._log(label), "w") as out:
+            self.server = subprocess.Popen(
+                [self.driver.command, *self.driver.options(self.database, *args)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=self.driver.env(env),
+                start_new_session=True,
+            )
+        self.server_label = label
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.server.poll() is not None:
+                raise BenchError(f"the Odoo server {label} did not start")
+            try:
+                with urllib.request.urlopen(f"{url}/web/login", timeout=5) as answer:
+                    if answer.status == 200:
+                        return url
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.5)
+        raise BenchError(f"the Odoo server {label} did not answer")
+
     def stop_server(self):
         if not self.server:
             return
@@ -197,7 +255,7 @@ class BenchDatabase:
             except subprocess.TimeoutExpired:
                 self.server.kill()
                 self.server.wait()
-        self._check_log(self._log("http-server"))
+        self._check_log(self._log(self.server_label))
         self.server = None
 
     def drop(self):
@@ -213,41 +271,52 @@ class BenchDatabase:
 
 def ensure_contract(odoo_command, allow_install):
     """(available, note): OCA contract 18.0 in Odoo's Python, pip-installed
-    with --no-deps when missing and allowed."""
-    python = odoo_python(odoo_command)
-    if not python:
-        return False, "cannot find the Python of the 'odoo' command"
-
-    def installed_version():
-        show = subprocess.run(
-            [python, "-m", "pip", "show", CONTRACT_PACKAGE],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        match = re.search(r"^Version: (\S+)", show.stdout, re.MULTILINE)
-        return match.group(1) if match else None
-
-    version = installed_version()
-    if version and version.startswith("18.0."):
-        return True, f"{CONTRACT_PACKAGE} {version} already installed"
+    with --no-deps when missing and allowed (harness/oca_addons.py)."""
+    notes = []
+    available = ensure_oca_addon(
+        odoo_command, "contract", say=notes.append, install=allow_install
+    )
+    if available:
+        return True, f"{CONTRACT_PACKAGE} 18.0 importable"
     if not allow_install:
         return (
             False,
             f"{CONTRACT_PACKAGE} 18.0 is not installed (--no-contract-install)",
         )
-    proc = subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", "--no-deps", CONTRACT_SPEC],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=600,
+    return False, "; ".join(notes) or f"{CONTRACT_PACKAGE} 18.0 could not be installed"
+
+
+def cron_options(threads):
+    """A production server's options: worker processes (prefork), two of
+    them serving HTTP (the PDFs' assets) and ``threads`` cron workers, each a
+    process of its own (threads of one process would share its GIL), no time
+    limit on a scheduled action's calls (ten batches of sending may take
+    minutes)."""
+    return (
+        "--workers",
+        "2",
+        "--max-cron-threads",
+        str(threads),
+        "--limit-time-real-cron",
+        "0",
+        "--limit-time-real",
+        "1800",
+        "--limit-time-cpu",
+        "1800",
     )
-    version = installed_version()
-    if proc.returncode or not (version and version.startswith("18.0.")):
-        reason = (proc.stderr.strip().splitlines() or ["no 18.0 release"])[-1]
-        return False, f"pip install --no-deps '{CONTRACT_SPEC}' failed: {reason}"
-    return True, f"pip installed {CONTRACT_PACKAGE} {version} (--no-deps)"
+
+
+JOB_DONE = re.compile(r"Job '([^']+)' \((\d+)\) done in ([\d.]+)s")
+
+
+def cron_busy(log_text):
+    """{scheduled action: (seconds, calls)} of its calls in a server's log
+    (ir.cron logs "Job 'name' (id) done in 1.234s" after each call)."""
+    busy = {}
+    for name, _id, seconds in JOB_DONE.findall(log_text):
+        total, calls = busy.get(name, (0.0, 0))
+        busy[name] = (total + float(seconds), calls + 1)
+    return busy
 
 
 # --- figures --------------------------------------------------------------------------
@@ -292,6 +361,10 @@ class Bench:
         self.forecast = {}
         self.setup = None
         self.contract_note = ""
+        self.workers = {}
+        self.workers_big = None
+        self.queue_job = None
+        self.queue_job_note = ""
 
     def log(self, message):
         say(f"{self.clock.stamp()} {message}")
@@ -397,8 +470,10 @@ class Bench:
             f"{detail}"
         )
 
-    def measure_sending(self, n, url):
+    def measure_sending(self, n, url, labels=("shipped", "odoo")):
         for label, delay in (("shipped", ""), ("odoo", "1000")):
+            if label not in labels:
+                continue
             prepared = self.odoo.shell(
                 "send_prepare",
                 f"send-prepare-{label}",
@@ -426,6 +501,231 @@ class Bench:
             )
             if result["sent"] != n or result["real_pdfs"] != n:
                 raise BenchError(f"sending: {result}")
+
+    def wait_cron_listening(self, listeners, timeout=120):
+        """Wait until the server's ``listeners`` cron workers LISTEN on
+        cron_trigger (their connection to the database "postgres", named
+        odoo-<pid>): a NOTIFY sent before would wait for their next poll, up
+        to 60 s later."""
+        sql = self.odoo.driver.sql
+        pids = [self.odoo.server.pid]
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                group_pids = subprocess.run(
+                    ["pgrep", "-g", str(self.odoo.server.pid)],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                ).stdout.split()
+                pids = sorted({*pids, *map(int, group_pids)})
+            except OSError:
+                pass
+            names = ", ".join(f"'odoo-{pid}'" for pid in pids)
+            rows = sql(
+                "postgres",
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = 'postgres'"
+                f" AND application_name IN ({names})"
+                " AND query IN ('LISTEN cron_trigger', 'COMMIT')",
+            )
+            if int(rows[0][0]) >= listeners:
+                time.sleep(0.5)
+                return
+            time.sleep(0.3)
+        raise BenchError(f"the server's {listeners} cron worker(s) never listened")
+
+    def run_on_server(self, n, label, options, listeners=None, env=None, queue=False):
+        """N templates due now, made, posted and sent by a real Odoo server
+        started with ``options`` (its cron workers, or queue_job's runner):
+        the driver sets the 06:15 scheduled action's nextcall to now and
+        wakes the cron workers (pg_notify, as _trigger() does), then polls
+        the database until every invoice is sent and the summary went out
+        (no invoice left to report). Times are from that trigger, to the poll
+        that first saw them committed (polls every 0.5 s; 1 s above 2,000)."""
+        port = free_port()
+        tag = f"server-{label}"
+        prepared = self.odoo.shell(
+            "workers_prepare",
+            f"prepare-{label}",
+            BENCH_N=n,
+            BENCH_TAG=tag,
+            BENCH_REPORT_URL=f"http://127.0.0.1:{port}",
+            BENCH_QUEUE_JOB="1" if queue else "0",
+        )
+        if prepared["templates"] != n:
+            raise BenchError(f"{label}: {prepared['templates']} templates, not {n}")
+        if listeners is None:
+            listeners = int(options[options.index("--max-cron-threads") + 1])
+        if prepared["mail_cron_active"] or prepared["mail_servers"]:
+            raise BenchError(f"{label}: the mail queue could deliver ({prepared})")
+        self.odoo.start_cron_server(port, f"server-{label}", *options, env=env)
+        db, sql = self.odoo.database, self.odoo.driver.sql
+        self.wait_cron_listening(listeners)
+        if self.args.cron_nice is not None:
+            # Odoo's cron worker processes lower their priority (nice 10): on
+            # a machine busy with other work they get little of the CPU.
+            subprocess.run(
+                [
+                    "renice",
+                    "-n",
+                    str(self.args.cron_nice),
+                    "-g",
+                    str(self.odoo.server.pid),
+                ],
+                capture_output=True,
+                check=False,
+            )
+        since = sql(db, "SELECT now() at time zone 'UTC'")[0][0]
+        start = time.monotonic()
+        # As ir.cron's _trigger() does: the job due now, committed, then a
+        # NOTIFY on the database "postgres", where the cron workers LISTEN.
+        sql(
+            db,
+            "UPDATE ir_cron SET nextcall = (now() at time zone 'UTC')"
+            f" - interval '1 second' WHERE id = {int(prepared['maker_cron_id'])}",
+        )
+        sql("postgres", f"SELECT pg_notify('cron_trigger', '{db}')")
+        query = (
+            "SELECT COUNT(*) FILTER (WHERE m.state = 'posted'),"
+            " COUNT(*) FILTER (WHERE m.recurring_send_state = 'sent'),"
+            " COUNT(*) FILTER (WHERE m.recurring_send_state = 'failed'),"
+            " COUNT(*) FILTER (WHERE m.recurring_send_to_report),"
+            " COUNT(*) FILTER (WHERE m.recurring_send_state = 'to_send'"
+            " AND m.recurring_send_retry_after > now() at time zone 'UTC')"
+            " FROM account_move m JOIN account_move t"
+            " ON t.id = m.recurring_template_id"
+            f" WHERE t.ref = '{tag}'"
+        )
+        interval = 0.5 if n <= 2000 else 1.0
+        deadline = start + 600 + 1.5 * n
+        marks = {}
+        series = []
+        last_said = start
+        while True:
+            now = time.monotonic()
+            posted, sent, failed, to_report, later = map(int, sql(db, query)[0])
+            elapsed = now - start
+            series.append((round(elapsed, 1), posted, sent))
+            if posted == n:
+                marks.setdefault("posted", elapsed)
+            if sent:
+                marks.setdefault("first_sent", elapsed)
+            if sent + failed + later == n:
+                # (later: not sent, left for the next day's run)
+                marks.setdefault("sent", elapsed)
+                if not to_report:
+                    marks["summary"] = elapsed
+                    break
+            if self.odoo.server.poll() is not None:
+                raise BenchError(
+                    f"{label}: the server stopped ({posted} posted, {sent} sent)"
+                )
+            if now > deadline:
+                raise BenchError(
+                    f"{label}: {posted} posted, {sent} sent, {failed} failed, "
+                    f"{later} left for tomorrow, "
+                    f"{to_report} to report after {elapsed:.0f} s"
+                )
+            if now - last_said > 120:
+                self.log(f"  {label}: {elapsed:.0f} s, {posted} posted, {sent} sent")
+                last_said = now
+            time.sleep(max(0.0, interval - (time.monotonic() - now)))
+        log = self.odoo._log(f"server-{label}")
+        self.odoo.stop_server()
+        check = self.odoo.shell(
+            "workers_check", f"check-{label}", BENCH_TAG=tag, BENCH_SINCE=since
+        )
+        if check["sent"] != n or check["real_pdfs"] != n or check["posted"] != n:
+            raise BenchError(f"{label}: {check}")
+        busy = cron_busy(log.read_text(errors="replace"))
+        result = {
+            "n": n,
+            "seconds": marks["sent"],
+            "posted_seconds": marks["posted"],
+            "first_sent_seconds": marks["first_sent"],
+            "summary_seconds": marks["summary"],
+            "busy": busy,
+            "check": check,
+            "series": series,
+        }
+        mails = ", ".join(f"{k} {v}" for k, v in sorted(check["mails"].items()))
+        self.log(
+            f"{label}: {n} made+posted in {marks['posted']:.1f} s, first sent at "
+            f"{marks['first_sent']:.1f} s, last at {marks['sent']:.1f} s "
+            f"({n / marks['sent']:.2f}/s), summary at {marks['summary']:.1f} s; "
+            f"{check['real_pdfs']} real PDFs; mails queued: {mails}"
+        )
+        self.log(
+            "  busy in the scheduled actions: "
+            + ", ".join(
+                f"{name} {seconds:.1f} s in {calls} call(s)"
+                for name, (seconds, calls) in sorted(busy.items())
+            )
+        )
+        return result
+
+    def measure_workers(self):
+        """Sending on Odoo's own cron workers, and through queue_job."""
+        args = self.args
+        n = args.workers_n
+        self.stop_server()
+        for threads in (1, 2):
+            self.workers[threads] = self.run_on_server(
+                n, f"workers{threads}-{n}", cron_options(threads)
+            )
+        big = args.big_n
+        if big:
+            self.workers_big = self.run_on_server(
+                big, f"workers2-{big}", cron_options(2)
+            )
+        # Last: once the bridge is installed, the scheduled actions enqueue.
+        self.measure_queue_job(n)
+
+    def measure_queue_job(self, n):
+        """N templates through queue_job's job runner, channel
+        root.recurring_invoice of capacity 2: the bridge add-on and OCA's
+        queue_job installed into the bench's database (last: from then on the
+        scheduled actions enqueue), Odoo with workers (two run jobs, the others
+        serve the PDFs' assets) and one cron worker (the 06:15 scheduled
+        action enqueues the jobs)."""
+        self.queue_job = None
+        if not (ROOT / BRIDGE / "__manifest__.py").is_file():
+            self.queue_job_note = "skipped (bridge not available)"
+            self.log(f"queue_job: {self.queue_job_note}")
+            return
+        notes = []
+        if not ensure_oca_addon(
+            self.odoo.driver.command, "queue_job", say=notes.append
+        ):
+            self.queue_job_note = f"skipped ({'; '.join(notes) or 'queue_job missing'})"
+            self.log(f"queue_job: {self.queue_job_note}")
+            return
+        self.log(f"installing queue_job and {BRIDGE} ...")
+        if not self.odoo.install(["queue_job", BRIDGE]):
+            self.queue_job_note = "skipped (installing queue_job failed, see the log)"
+            self.log(f"queue_job: {self.queue_job_note}")
+            return
+        self.queue_job = self.run_on_server(
+            n,
+            f"queue_job2-{n}",
+            (
+                "--workers",
+                "4",
+                "--max-cron-threads",
+                "1",
+                "--load",
+                "base,web,queue_job",
+                "--limit-time-real",
+                "1800",
+                "--limit-time-cpu",
+                "1800",
+            ),
+            env={"ODOO_QUEUE_JOB_CHANNELS": QUEUE_JOB_CHANNELS},
+            queue=True,
+        )
+
+    def stop_server(self):
+        self.odoo.stop_server()
 
     def measure_forecast(self):
         """The report Upcoming recurring invoices for each size of
@@ -573,6 +873,77 @@ class Bench:
             f"{per_invoice(result):.1f} queries/invoice, "
             f"peak {result['peak_mb']:.0f} MB"
         )
+        self.report_workers()
+
+    def report_workers(self):
+        """The lines of the cron workers' (and queue_job's) measurements."""
+        if not self.workers:
+            return
+        w1, w2 = self.workers[1]["seconds"], self.workers[2]["seconds"]
+        n = self.workers[2]["n"]
+        say(f"send workers 1: {w1:.0f} s, 2: {w2:.0f} s ({w1 / w2:.2f})")
+        if self.queue_job:
+            s3 = self.queue_job["seconds"]
+            say(f"queue_job capacity 2: {s3:.0f} s ({w1 / s3:.2f})")
+        else:
+            say(f"queue_job: {self.queue_job_note}")
+        ceiling = self.send_ceiling()
+        if ceiling:
+            alone, cores, limit = ceiling
+            measured = n / w2
+            say(
+                f"one invoice alone: {alone:.2f} s PDF+mail \u2192 ceiling "
+                f"{limit:.2f}/s on {cores} cores; measured {measured:.2f}/s "
+                f"({measured / limit * 100:.0f} %)"
+            )
+        if self.workers_big:
+            big = self.workers_big
+            finish = 6 * 3600 + 15 * 60 + big["seconds"]
+            say(
+                f"{big['n']} templates: made+posted+sent by "
+                f"{int(finish // 3600):02d}:{int(finish % 3600 // 60):02d}"
+            )
+        else:
+            big_n = self.args.big_n or 10000
+            say(f"{big_n} templates: made+posted+sent n/a (not measured)")
+
+    def send_ceiling(self):
+        """(seconds of one invoice's PDF and e-mail alone, cores in use,
+        invoices/s that allows on them) from the one-worker sending measure."""
+        shipped = self.sending.get("shipped")
+        if not shipped or not shipped["sent"]:
+            return None
+        alone = shipped["seconds"] / shipped["sent"]
+        cores = min(2, os.cpu_count() or 1)
+        return alone, cores, cores / alone
+
+    def workers_targets(self):
+        if not self.workers:
+            return []
+        w1, w2 = self.workers[1]["seconds"], self.workers[2]["seconds"]
+        n = self.workers[2]["n"]
+        lines = [
+            f"{verdict(w1 / w2 >= TARGETS['workers_speedup'])}  2 cron workers vs 1 "
+            f">= {TARGETS['workers_speedup']}x (N={n}, made+posted+sent): "
+            f"{w1 / w2:.2f}x"
+        ]
+        ceiling = self.send_ceiling()
+        if ceiling:
+            _alone, cores, limit = ceiling
+            share = n / w2 / limit
+            lines.append(
+                f"{verdict(share >= TARGETS['send_ceiling_share'])}  sends/s with 2 "
+                f"workers >= 80 % of the ceiling on {cores} cores: {share * 100:.0f} %"
+            )
+        if self.workers_big:
+            big = self.workers_big
+            lines.append(
+                f"      N={big['n']} with 2 workers: made+posted in "
+                f"{big['posted_seconds'] / 60:.1f} min, last sent after "
+                f"{big['seconds'] / 60:.1f} min, summary after "
+                f"{big['summary_seconds'] / 60:.1f} min"
+            )
+        return lines
 
     def report_forecast(self):
         for _n, forecast in sorted(self.forecast.items()):
@@ -672,6 +1043,7 @@ class Bench:
                 f"queries with {small_n} and {big_n} templates equal but for the "
                 f"ORM's batches of 1,000: {small_f['queries']} and {big_f['queries']}"
             )
+        lines += self.workers_targets()
         if self.panel:
             counts = [values["queries"] for values in self.panel.values()]
             lines.append(
@@ -744,12 +1116,40 @@ def parse_args():
     parser.add_argument(
         "--keep-db", action="store_true", help="keep the database (debugging)"
     )
+    parser.add_argument(
+        "--workers-n",
+        type=int,
+        help="templates made, posted and sent by a real server with 1 and 2 "
+        "cron workers, and through queue_job (default 1,000; --quick: 100)",
+    )
+    parser.add_argument(
+        "--big-n",
+        type=int,
+        help="templates made, posted and sent once by 2 cron workers (default "
+        "10,000; --quick: 0, not measured)",
+    )
+    parser.add_argument(
+        "--cron-nice",
+        type=int,
+        help="renice the server's processes (its cron workers: Odoo runs them "
+        "at nice 10) to this value once they listen, e.g. 0 on a machine busy "
+        "with other work",
+    )
+    parser.add_argument(
+        "--workers-only",
+        action="store_true",
+        help="only sending on a real server's cron workers (and queue_job), "
+        "after the one-worker sending measure that gives the ceiling",
+    )
     args = parser.parse_args()
     args.sizes = [100, 1000] if args.quick else [100, 1000, 10000]
     args.batched_n = args.alt_n or (100 if args.quick else 1000)
     args.slow_n = args.slow_n or args.batched_n
     args.send_n = args.send_n or (20 if args.quick else 100)
     args.repeat = max(1, args.repeat or (1 if args.quick else 2))
+    args.workers_n = args.workers_n or (100 if args.quick else 1000)
+    if args.big_n is None:
+        args.big_n = 0 if args.quick else 10000
     args.sizes = sorted({*args.sizes, args.batched_n, args.slow_n})
     return args
 
@@ -762,6 +1162,13 @@ def run(bench, command):
     if args.forecast_only:
         bench.prepare(False)
         bench.measure_forecast()
+        return
+    if args.workers_only:
+        bench.prepare(False)
+        url = bench.odoo.start_server()
+        bench.log(f"Odoo HTTP server for the PDF assets on {url} (no cron thread)")
+        bench.measure_sending(args.send_n, url, labels=("shipped",))
+        bench.measure_workers()
         return
     if args.no_contract:
         bench.contract_note = "skipped (--no-contract)"
@@ -796,6 +1203,7 @@ def run(bench, command):
     bench.measure_sending(args.send_n, url)
     if args.profile:
         bench.profile(args.batched_n, url)
+    bench.measure_workers()
 
 
 def main():
@@ -850,6 +1258,11 @@ def main():
         bench.log(f"done; load average {os.getloadavg()[0]:.2f}")
         if args.forecast_only:
             bench.report_forecast()
+        elif args.workers_only:
+            say()
+            for line in bench.workers_targets():
+                say(line)
+            bench.report_workers()
         else:
             bench.report()
     return status

@@ -12,4 +12,5 @@ from . import (
     res_company,
     res_company_demo,
     res_config_settings,
+    res_partner,
 )

@@ -103,30 +103,28 @@ class AccountMove(models.Model):
         run, at most MAX_SEND_ATTEMPTS times. Returns the invoices tried (None:
         another worker committed them meanwhile, see _recurring_lock).
 
-        The invoices are locked with their customers: sending an invoice
-        e-mail writes its customer (the portal sign-up of the link to the
-        invoice), so two workers sending to one customer at once would collide
-        and one of them fail. Another worker's customers are skipped until it
-        commits, and a collision that happens anyway leaves the invoice to send
-        in the next transaction, not counted as an attempt."""
+        Another worker sending to the same customer at once must not make an
+        invoice fail: the job's sending writes no customer it need not
+        (res_partner.py), and a collision that happens anyway (a record this
+        sending writes, changed by another worker since this transaction
+        began) leaves the invoice to send in the next transaction, not counted
+        as an attempt nor as done."""
         if not limit:
             return self.browse()
         invoices = self._recurring_lock(
             SQL(
                 """
-                SELECT move.id
-                  FROM account_move move
-                  JOIN res_partner customer ON customer.id = move.partner_id
-                 WHERE move.recurring_send_state = 'to_send'
-                   AND (move.recurring_send_retry_after IS NULL
-                        OR move.recurring_send_retry_after <= %(now)s)
+                SELECT id FROM account_move
+                 WHERE recurring_send_state = 'to_send'
+                   AND (recurring_send_retry_after IS NULL
+                        OR recurring_send_retry_after <= %(now)s)
                    %(among)s
-                 ORDER BY move.id
+                 ORDER BY id
                  LIMIT %(limit)s
-                   FOR NO KEY UPDATE OF move, customer SKIP LOCKED
+                   FOR NO KEY UPDATE SKIP LOCKED
                 """,
                 now=now,
-                among=SQL("AND move.id = ANY(%s)", list(among))
+                among=SQL("AND id = ANY(%s)", list(among))
                 if among is not None
                 else SQL(),
                 limit=limit,
@@ -143,7 +141,10 @@ class AccountMove(models.Model):
             try:
                 with self.env.cr.savepoint():
                     invoice._recurring_send()
-            except psycopg2.errors.TransactionRollbackError as error:
+            except (
+                psycopg2.errors.TransactionRollbackError,
+                psycopg2.errors.LockNotAvailable,
+            ) as error:
                 # Another worker wrote a record this sending writes too, after
                 # this transaction began: not the invoice's fault.
                 _logger.info(

@@ -3,6 +3,7 @@ import smtplib
 from datetime import date, timedelta
 from unittest.mock import patch
 
+import psycopg2.errors
 from freezegun import freeze_time
 
 from odoo import Command
@@ -204,6 +205,31 @@ class TestRecurringSend(RecurringInvoiceCase):
         for invoice in invoices:
             self.assertIn(invoice.name, summary.body_html)
 
+    def test_job_wakes_every_sender_or_none(self):
+        """A copy of the sending scheduled action adds a worker: the job wakes
+        both; with every sender switched off it wakes none and still makes
+        (``_trigger()`` takes one scheduled action at a time)."""
+        sender = self.env.ref("recurring_invoice.ir_cron_recurring_invoice_send")
+        copy = sender.copy({"name": "Recurring invoices: send (2)"})
+        Trigger = self.env["ir.cron.trigger"]
+
+        def woken():
+            return {
+                cron: Trigger.search_count([("cron_id", "=", cron.id)])
+                for cron in (sender, copy)
+            }
+
+        before = woken()
+        self.Move._recurring_wake_senders()
+        self.assertEqual(woken(), {cron: count + 1 for cron, count in before.items()})
+        (sender | copy).active = False
+        self.make_template(partner=self.customer, invoice_user_id=self.accountant.id)
+        with freeze_time(oslo(2027, 1, 31, 6, 15)):
+            self.Move._cron_recurring_invoices(batch_size=2)
+        self.assertEqual(
+            len(self.Move.search([("recurring_send_state", "!=", False)])), 1
+        )
+
     def test_sending_takes_a_batch_of_the_invoices_given(self):
         """A sender sends at most its batch, of the invoices it is given (a
         queue job's), each once."""
@@ -227,6 +253,52 @@ class TestRecurringSend(RecurringInvoiceCase):
         self.assertEqual(second, invoices - first)
         self.assertFalse(self.Move._recurring_send_pending(now, 10, among=invoices.ids))
         self.assertEqual(set(invoices.mapped("recurring_send_state")), {"sent"})
+
+    def test_concurrent_update_is_not_a_failed_sending(self):
+        """Another worker committed a change to a record this sending writes
+        (the customer: Odoo's portal prepares its sign-up link): the invoice
+        is not counted as a failed attempt and waits for the next batch."""
+        self.make_template(partner=self.customer, invoice_user_id=self.accountant.id)
+        self.env["ir.config_parameter"].set_param(
+            "recurring_invoice.send_batch_size", 0
+        )
+        self.run_cron(oslo(2027, 1, 31, 6, 15))
+        invoice = self.Move.search([("recurring_send_state", "=", "to_send")])
+        self.assertEqual(len(invoice), 1)
+        now = oslo(2027, 1, 31, 6, 16)
+        conflict = psycopg2.errors.SerializationFailure(
+            "could not serialize access due to concurrent update"
+        )
+        with patch.object(type(self.Move), "_recurring_send", side_effect=conflict):
+            # tried, not done: the progress API is not told it was sent
+            self.assertFalse(self.Move._recurring_send_pending(now, 10))
+        self.assertEqual(invoice.recurring_send_state, "to_send")
+        self.assertEqual(invoice.recurring_send_attempts, 0)
+        self.assertFalse(invoice.recurring_send_retry_after)
+        self.assertFalse(invoice.recurring_send_error)
+        self.Move._recurring_send_pending(now, 10)
+        self.assertEqual(invoice.recurring_send_state, "sent")
+
+    def test_sending_writes_the_customer_only_when_its_signup_changes(self):
+        """Odoo's portal prepares the customer's sign-up link in each invoice
+        e-mail by writing the customer: when the job sends, a customer whose
+        sign-up type is already set is not written again (two workers sending
+        to one customer would fail on each other's commit), and the link is
+        the same."""
+        customer = self.customer.sudo()
+        customer.signup_type = False
+        sending = customer.with_context(recurring_invoice_send=1)
+        sending.signup_prepare()
+        self.assertEqual(customer.signup_type, "signup")
+        self.env.flush_all()
+        token = customer._generate_signup_token()
+        with patch.object(type(customer), "write", side_effect=AssertionError):
+            sending.signup_prepare()
+        self.assertEqual(customer._generate_signup_token(), token)
+        # elsewhere Odoo's own behaviour is unchanged
+        with patch.object(type(customer), "write", return_value=True) as write:
+            customer.signup_prepare()
+        write.assert_called_once_with({"signup_type": "signup"})
 
     def test_only_one_worker_finishes_the_morning(self):
         """Two workers that both find nothing left: the summaries and the next
