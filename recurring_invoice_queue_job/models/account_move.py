@@ -233,21 +233,12 @@ class AccountMove(models.Model):
         templates = self.with_context(recurring_invoice_job=True)._recurring_make(
             now, len(template_ids), among=template_ids
         )
-        if templates is None:
-            raise RetryableJobError(
-                _("Another worker made some of these templates' invoices meanwhile."),
-                seconds=TAKEN_RETRY_SECONDS,
-            )
-        held = [
-            template_id
-            for template_id in self._recurring_due_ids(now, among=template_ids)
-            if template_id not in templates.ids
-        ]
-        if held and not templates:
-            raise RetryableJobError(
-                _("Another transaction holds these templates."),
-                seconds=TAKEN_RETRY_SECONDS,
-            )
+        held = self._recurring_job_held(
+            templates,
+            lambda: self._recurring_due_ids(now, among=template_ids),
+            _("Another worker made some of these templates' invoices meanwhile."),
+            _("Another transaction holds these templates."),
+        )
         if held:
             self._recurring_delay_make(now, held, eta=TAKEN_RETRY_SECONDS)
         send_size = self._recurring_send_batch_size()
@@ -271,24 +262,30 @@ class AccountMove(models.Model):
         sent = self.with_context(recurring_invoice_job=True)._recurring_send_pending(
             now, len(invoice_ids), among=invoice_ids
         )
-        if sent is None:
-            raise RetryableJobError(
-                _("Another worker sent some of these invoices meanwhile."),
-                seconds=TAKEN_RETRY_SECONDS,
-            )
-        held = [
-            invoice_id
-            for invoice_id in self._recurring_to_send_ids(now, among=invoice_ids)
-            if invoice_id not in sent.ids
-        ]
-        if held and not sent:
-            raise RetryableJobError(
-                _("Another transaction holds these invoices."),
-                seconds=TAKEN_RETRY_SECONDS,
-            )
+        held = self._recurring_job_held(
+            sent,
+            lambda: self._recurring_to_send_ids(now, among=invoice_ids),
+            _("Another worker sent some of these invoices meanwhile."),
+            _("Another transaction holds these invoices."),
+        )
         if held:
             self._recurring_delay_send(now, held, eta=TAKEN_RETRY_SECONDS)
         return _("%(count)s invoices tried", count=len(sent))
+
+    @api.model
+    def _recurring_job_held(self, done, left_ids, taken_message, held_message):
+        """The ids a make or send job left to another transaction: those
+        ``left_ids()`` still finds (due, or to send) that ``done``, the
+        records the job made or sent, does not hold. Raises RetryableJobError
+        with ``taken_message`` when ``done`` is None (another worker committed
+        some of them meanwhile), with ``held_message`` when another
+        transaction holds them all (the job is tried again)."""
+        if done is None:
+            raise RetryableJobError(taken_message, seconds=TAKEN_RETRY_SECONDS)
+        held = [record_id for record_id in left_ids() if record_id not in done.ids]
+        if held and not done:
+            raise RetryableJobError(held_message, seconds=TAKEN_RETRY_SECONDS)
+        return held
 
     def _recurring_record_failure(self, error, now):
         """In a job, a template that met another transaction (two jobs making
