@@ -5,6 +5,7 @@ import pytz
 from freezegun import freeze_time
 
 from odoo import Command
+from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -34,6 +35,25 @@ class RecurringInvoiceCase(AccountTestInvoicingCommon):
         )
         existing.search([("recurring_send_state", "=", "to_send")])._recurring_write(
             {"recurring_send_state": "sent"}
+        )
+
+    @classmethod
+    def make_customer_and_accountant(cls):
+        """The customer ``cls.customer`` (invoices sent by e-mail) and the
+        accountant ``cls.accountant`` (the invoices' salesperson)."""
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Fjordutleie AS",
+                "email": "post@fjordutleie.example.com",
+                "invoice_sending_method": "email",
+            }
+        )
+        cls.accountant = new_test_user(
+            cls.env,
+            "kari",
+            name="Kari Nordmann",
+            email="kari@example.com",
+            groups="account.group_account_invoice",
         )
 
     def make_draft(self, partner=None, name="Rent", price=1000.0, taxes=None, **values):

@@ -41,20 +41,7 @@ class TestRecurringSend(RecurringInvoiceCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.customer = cls.env["res.partner"].create(
-            {
-                "name": "Fjordutleie AS",
-                "email": "post@fjordutleie.example.com",
-                "invoice_sending_method": "email",
-            }
-        )
-        cls.accountant = new_test_user(
-            cls.env,
-            "kari",
-            name="Kari Nordmann",
-            email="kari@example.com",
-            groups="account.group_account_invoice",
-        )
+        cls.make_customer_and_accountant()
 
     def summaries(self):
         """The summary e-mails queued so far (the only mails about users)."""

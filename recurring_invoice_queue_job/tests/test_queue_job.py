@@ -4,7 +4,7 @@ from unittest.mock import patch
 import psycopg2.errors
 from freezegun import freeze_time
 
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
@@ -20,20 +20,7 @@ class TestQueueJob(RecurringInvoiceCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.customer = cls.env["res.partner"].create(
-            {
-                "name": "Fjordutleie AS",
-                "email": "post@fjordutleie.example.com",
-                "invoice_sending_method": "email",
-            }
-        )
-        cls.accountant = new_test_user(
-            cls.env,
-            "kari",
-            name="Kari Nordmann",
-            email="kari@example.com",
-            groups="account.group_account_invoice",
-        )
+        cls.make_customer_and_accountant()
         cls.env["ir.config_parameter"].sudo().set_param(
             "recurring_invoice.batch_size", 2
         )
