@@ -1,11 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from datetime import date, datetime, timedelta
 
+import polib
 import pytz
 from freezegun import freeze_time
 
 from odoo import Command
 from odoo.tests import new_test_user
+from odoo.tools.translate import TranslationModuleReader
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -15,6 +17,21 @@ OSLO = pytz.timezone("Europe/Oslo")
 def oslo(*args):
     """A naive UTC datetime for a wall-clock time in Oslo, as Odoo stores them."""
     return OSLO.localize(datetime(*args)).astimezone(pytz.utc).replace(tzinfo=None)
+
+
+def assert_pot_up_to_date(case, module, pot):
+    """Check, in the test ``case``, that the .pot file ``pot`` holds the terms
+    the code of ``module`` has, no more, no fewer."""
+    exported = {
+        source
+        for module_name, _type, _name, _res_id, source, _value, _comments in (
+            TranslationModuleReader(case.env.cr, modules=[module])
+        )
+        if module_name == module
+    }
+    terms = {entry.msgid for entry in polib.pofile(str(pot))}
+    case.assertFalse(exported - terms, "terms missing from the .pot: re-export it")
+    case.assertFalse(terms - exported, "terms in the .pot that the code no longer has")
 
 
 class RecurringInvoiceCase(AccountTestInvoicingCommon):

@@ -1,10 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from pathlib import Path
 
-import polib
-
 from odoo.tests import TransactionCase, tagged
-from odoo.tools.translate import TranslationModuleReader
+
+from .common import assert_pot_up_to_date
 
 I18N = Path(__file__).resolve().parent.parent / "i18n"
 
@@ -12,20 +11,7 @@ I18N = Path(__file__).resolve().parent.parent / "i18n"
 @tagged("post_install", "-at_install")
 class TestTranslations(TransactionCase):
     def test_pot_is_up_to_date_with_the_code(self):
-        exported = {
-            source
-            for module, _type, _name, _res_id, source, _value, _comments in (
-                TranslationModuleReader(self.env.cr, modules=["recurring_invoice"])
-            )
-            if module == "recurring_invoice"
-        }
-        pot = {
-            entry.msgid for entry in polib.pofile(str(I18N / "recurring_invoice.pot"))
-        }
-        self.assertFalse(exported - pot, "terms missing from the .pot: re-export it")
-        self.assertFalse(
-            pot - exported, "terms in the .pot that the code no longer has"
-        )
+        assert_pot_up_to_date(self, "recurring_invoice", I18N / "recurring_invoice.pot")
 
     def test_norwegian_user_interface(self):
         self.env["res.lang"]._activate_lang("nb_NO")
