@@ -303,23 +303,16 @@ def run_loop(env, probe, now, batch):
         stats["calls"] += 1
         probe.start_call()
         probe.last_locked = None
-        try:
-            remaining = Move._cron_recurring_invoices(batch_size=batch, now=now)
-        except Exception:  # noqa: BLE001 - reported as a failure by the runner
-            stats["errors"] += 1
-            sys.stderr.write(f"[{WORKER}] UNHANDLED ERROR in the job:\n")
-            traceback.print_exc()
-            env.cr.rollback()
-            forget_uncommitted(probe)
+        remaining = call_scheduled_action(
+            env,
+            probe,
+            stats,
+            "the job",
+            lambda: Move._cron_recurring_invoices(batch_size=batch, now=now),
+        )
+        if remaining is None:
             if stats["errors"] >= 5:
                 break
-            continue
-        if remaining < 0:
-            # What ir.cron does after the call: commit (the job's trigger).
-            stats["backoffs"] += 1
-            probe.real_commit()
-            forget_uncommitted(probe)
-            time.sleep(0.02)
             continue
         if remaining == 0:
             break
@@ -328,6 +321,31 @@ def run_loop(env, probe, now, batch):
             stats["idle"] += 1
             time.sleep(0.02)
     return stats
+
+
+def call_scheduled_action(env, probe, stats, what, action):
+    """One call ``action()`` of a scheduled action, as ir.cron makes it. An
+    error is counted in ``stats``, reported (in ``what``) and rolled back; a
+    negative result (the job backed off) is counted and committed, as ir.cron
+    does after the call. Returns the result, or None after either (the
+    caller stops after 5 errors, else calls again)."""
+    try:
+        remaining = action()
+    except Exception:  # noqa: BLE001 - reported as a failure by the runner
+        stats["errors"] += 1
+        sys.stderr.write(f"[{WORKER}] UNHANDLED ERROR in {what}:\n")
+        traceback.print_exc()
+        env.cr.rollback()
+        forget_uncommitted(probe)
+        return None
+    if remaining < 0:
+        # What ir.cron does after the call: commit (the job's trigger).
+        stats["backoffs"] += 1
+        probe.real_commit()
+        forget_uncommitted(probe)
+        time.sleep(0.02)
+        return None
+    return remaining
 
 
 def forget_uncommitted(probe):
@@ -364,25 +382,18 @@ def run_send_loop(env, probe, now, batch):
     while stats["calls"] < int(ENV.get("RI_MAX_CALLS", "3000")):
         stats["calls"] += 1
         probe.start_call()
-        try:
-            remaining = Move._cron_recurring_send(
+        remaining = call_scheduled_action(
+            env,
+            probe,
+            stats,
+            "the sender",
+            lambda: Move._cron_recurring_send(
                 batch_size=batch, now=now, auto_commit=True
-            )
-        except Exception:  # noqa: BLE001 - reported as a failure by the runner
-            stats["errors"] += 1
-            sys.stderr.write(f"[{WORKER}] UNHANDLED ERROR in the sender:\n")
-            traceback.print_exc()
-            env.cr.rollback()
-            forget_uncommitted(probe)
+            ),
+        )
+        if remaining is None:
             if stats["errors"] >= 5:
                 break
-            continue
-        if remaining < 0:
-            # What ir.cron does after the call: commit (the job's trigger).
-            stats["backoffs"] += 1
-            probe.real_commit()
-            forget_uncommitted(probe)
-            time.sleep(0.02)
             continue
         if remaining == 0:
             break
