@@ -56,7 +56,6 @@ The loop calls the job until it reports that nothing remains, committing
 (as ``ir.cron`` does) after a back-off (-1). Prints one line ``RESULT {json}``.
 """
 
-import io
 import json
 import os
 import signal
@@ -66,7 +65,7 @@ import time
 import traceback
 from datetime import datetime
 
-import pytz
+from faults.shell_common import stub_wkhtmltopdf, utc_now_arg
 
 ENV = os.environ
 WORKER = ENV.get("RI_WORKER", "job")
@@ -74,12 +73,6 @@ WORKER = ENV.get("RI_WORKER", "job")
 
 def say(line):
     print(f"[{WORKER}] {line}", flush=True)
-
-
-def utc_now_arg(env):
-    tz = pytz.timezone(env.company.recurring_invoice_tz)
-    local = datetime.strptime(ENV["RI_NOW_LOCAL"], "%Y-%m-%dT%H:%M")
-    return tz.localize(local).astimezone(pytz.utc).replace(tzinfo=None)
 
 
 class Probe:
@@ -269,19 +262,6 @@ class Probe:
                 probe.event("sent_commit")
 
         cr.commit = commit
-
-
-def stub_wkhtmltopdf(env):
-    """Replace the HTML-to-PDF binary with a one-page PDF (see RI_REAL_PDF)."""
-    from reportlab.pdfgen import canvas
-
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer)
-    page.drawString(72, 720, "recurring_invoice faults: stub PDF")
-    page.save()
-    pdf = buffer.getvalue()
-    Report = type(env["ir.actions.report"])
-    Report._run_wkhtmltopdf = lambda self, bodies, *args, **kwargs: pdf
 
 
 def wait_for_go():

@@ -23,16 +23,14 @@ a retry) is run once no other job is ready, as if that time had passed.
 Prints one line ``RESULT {json}``.
 """
 
-import io
 import json
 import os
 import time
-from datetime import datetime
-
-import pytz
 
 from odoo.addons.queue_job.controllers.main import RunJobController
 from odoo.addons.queue_job.exception import RetryableJobError
+
+from faults.shell_common import stub_wkhtmltopdf, utc_now_arg
 
 ENV = os.environ
 WORKER = ENV.get("RI_WORKER", "queue")
@@ -41,26 +39,6 @@ MAX_RUNS = 500
 
 def say(line):
     print(f"[{WORKER}] {line}", flush=True)
-
-
-def utc_now_arg(env):
-    """RI_NOW_LOCAL as a naive UTC datetime (as in shell_job.py)."""
-    tz = pytz.timezone(env.company.recurring_invoice_tz)
-    local = datetime.strptime(ENV["RI_NOW_LOCAL"], "%Y-%m-%dT%H:%M")
-    return tz.localize(local).astimezone(pytz.utc).replace(tzinfo=None)
-
-
-def stub_wkhtmltopdf(env):
-    """A one-page stub PDF instead of wkhtmltopdf (as in shell_job.py)."""
-    from reportlab.pdfgen import canvas
-
-    buffer = io.BytesIO()
-    page = canvas.Canvas(buffer)
-    page.drawString(72, 720, "recurring_invoice faults: stub PDF")
-    page.save()
-    pdf = buffer.getvalue()
-    Report = type(env["ir.actions.report"])
-    Report._run_wkhtmltopdf = lambda self, bodies, *args, **kwargs: pdf
 
 
 def install_failures(env, failed):
