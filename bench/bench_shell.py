@@ -208,6 +208,21 @@ def create_in_chunks(env, model, values_list):
     return env[model].browse(ids)
 
 
+def create_seeds(env, data, count, tag, values_of):
+    """``count`` invoices through the ORM (create_in_chunks, as superuser),
+    the i-th for the i-th customer in turn, ``ref`` ``tag`` and the values
+    ``values_of(i)``."""
+    partners = data["partners"]
+    return create_in_chunks(
+        env(su=True),
+        "account.move",
+        [
+            invoice_values(data, partners[i % len(partners)], ref=tag, **values_of(i))
+            for i in range(count)
+        ],
+    )
+
+
 def step_setup(env):
     """The shared fixture (chart, tax, product, 50 customers), the source
     invoice; every cron but ours off; mails only queued."""
@@ -280,22 +295,18 @@ def step_templates(env):
     due = due_date(env)
     partners = data["partners"]
     start = time.perf_counter()
-    seeds = create_in_chunks(
-        env(su=True),
-        "account.move",
-        [
-            invoice_values(
-                data,
-                partners[i % len(partners)],
-                ref=tag,
-                recurring_state="active",
-                recurring_period="month",
-                recurring_start_date=due,
-                recurring_next_date=due,
-                recurring_user_id=data["user"].id,
-            )
-            for i in range(min(n, len(partners)))
-        ],
+    seeds = create_seeds(
+        env,
+        data,
+        min(n, len(partners)),
+        tag,
+        lambda i: {
+            "recurring_state": "active",
+            "recurring_period": "month",
+            "recurring_start_date": due,
+            "recurring_next_date": due,
+            "recurring_user_id": data["user"].id,
+        },
     )
     clone_moves(env, seeds, n - len(seeds))
     env.cr.commit()
@@ -1016,18 +1027,12 @@ def step_forecast(env):
     start = time.perf_counter()
     if existing < n:
         count = min(n - existing, len(partners))
-        seeds = create_in_chunks(
-            env(su=True),
-            "account.move",
-            [
-                invoice_values(
-                    data,
-                    partners[i % len(partners)],
-                    ref=FORECAST_TAG,
-                    **forecast_seed_values(data, i, today),
-                )
-                for i in range(count)
-            ],
+        seeds = create_seeds(
+            env,
+            data,
+            count,
+            FORECAST_TAG,
+            lambda i: forecast_seed_values(data, i, today),
         )
         env["recurring.price.adjustment"].create(
             [
