@@ -188,18 +188,9 @@ class BenchDatabase:
             log=self._log("http-server"),
         )
         self.server_label = "http-server"
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if self.server.poll() is not None:
-                raise BenchError("the Odoo HTTP server for the PDFs did not start")
-            try:
-                with urllib.request.urlopen(f"{url}/web/login", timeout=5) as answer:
-                    if answer.status == 200:
-                        return url
-            except (urllib.error.URLError, OSError):
-                time.sleep(1)
-        raise BenchError("the Odoo HTTP server for the PDFs did not answer")
+        return self._wait_for_server(
+            port, "the Odoo HTTP server for the PDFs", timeout=90, pause=1
+        )
 
     def start_cron_server(self, port, label, *options, env=None):
         """The production-like server: Odoo's HTTP server (it serves the
@@ -232,18 +223,26 @@ class BenchDatabase:
                 start_new_session=True,
             )
         self.server_label = label
+        return self._wait_for_server(
+            port, f"the Odoo server {label}", timeout=120, pause=0.5
+        )
+
+    def _wait_for_server(self, port, name, timeout, pause):
+        """Wait until the server just started (``name`` in the errors)
+        answers on ``port``, looking every ``pause`` seconds, ``timeout``
+        seconds at most. Returns its URL."""
         url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.server.poll() is not None:
-                raise BenchError(f"the Odoo server {label} did not start")
+                raise BenchError(f"{name} did not start")
             try:
                 with urllib.request.urlopen(f"{url}/web/login", timeout=5) as answer:
                     if answer.status == 200:
                         return url
             except (urllib.error.URLError, OSError):
-                time.sleep(0.5)
-        raise BenchError(f"the Odoo server {label} did not answer")
+                time.sleep(pause)
+        raise BenchError(f"{name} did not answer")
 
     def stop_server(self):
         if not self.server:
