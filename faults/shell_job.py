@@ -291,8 +291,6 @@ def run_loop(env, probe, now, batch):
             lambda: Move._cron_recurring_invoices(batch_size=batch, now=now),
         )
         if remaining is None:
-            if stats["errors"] >= 5:
-                break
             continue
         if remaining == 0:
             break
@@ -307,8 +305,8 @@ def call_scheduled_action(env, probe, stats, what, action):
     """One call ``action()`` of a scheduled action, as ir.cron makes it. An
     error is counted in ``stats``, reported (in ``what``) and rolled back; a
     negative result (the job backed off) is counted and committed, as ir.cron
-    does after the call. Returns the result, or None after either (the
-    caller stops after 5 errors, else calls again)."""
+    does after the call. Returns the result; None after either (the caller
+    calls again), but 0 (stop: as if nothing remained) after the 5th error."""
     try:
         remaining = action()
     except Exception:  # noqa: BLE001 - reported as a failure by the runner
@@ -317,7 +315,7 @@ def call_scheduled_action(env, probe, stats, what, action):
         traceback.print_exc()
         env.cr.rollback()
         forget_uncommitted(probe)
-        return None
+        return 0 if stats["errors"] >= 5 else None
     if remaining < 0:
         # What ir.cron does after the call: commit (the job's trigger).
         stats["backoffs"] += 1
@@ -372,8 +370,6 @@ def run_send_loop(env, probe, now, batch):
             ),
         )
         if remaining is None:
-            if stats["errors"] >= 5:
-                break
             continue
         if remaining == 0:
             break
