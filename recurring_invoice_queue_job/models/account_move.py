@@ -191,35 +191,37 @@ class AccountMove(models.Model):
     # --- enqueuing -----------------------------------------------------------------
     @api.model
     def _recurring_delay_make(self, now, template_ids, eta=None):
-        return (
-            self.browse()
-            .with_delay(
-                eta=eta,
-                max_retries=JOB_MAX_RETRIES,
-                identity_key=_identity("make", now, template_ids),
-                description=_(
-                    "Recurring invoices: make and post the invoices of "
-                    "%(count)s templates",
-                    count=len(template_ids),
-                ),
-            )
-            ._recurring_job_make(now, template_ids)
-        )
+        return self._recurring_delayed(
+            "make",
+            now,
+            template_ids,
+            eta,
+            _(
+                "Recurring invoices: make and post the invoices of "
+                "%(count)s templates",
+                count=len(template_ids),
+            ),
+        )._recurring_job_make(now, template_ids)
 
     @api.model
     def _recurring_delay_send(self, now, invoice_ids, eta=None):
-        return (
-            self.browse()
-            .with_delay(
-                eta=eta,
-                max_retries=JOB_MAX_RETRIES,
-                identity_key=_identity("send", now, invoice_ids),
-                description=_(
-                    "Recurring invoices: send %(count)s invoices",
-                    count=len(invoice_ids),
-                ),
-            )
-            ._recurring_job_send(now, invoice_ids)
+        return self._recurring_delayed(
+            "send",
+            now,
+            invoice_ids,
+            eta,
+            _("Recurring invoices: send %(count)s invoices", count=len(invoice_ids)),
+        )._recurring_job_send(now, invoice_ids)
+
+    @api.model
+    def _recurring_delayed(self, kind, now, ids, eta, description):
+        """The delayable of a make or send job (``kind``) on the records
+        ``ids``: tried again up to JOB_MAX_RETRIES times, one per identity."""
+        return self.browse().with_delay(
+            eta=eta,
+            max_retries=JOB_MAX_RETRIES,
+            identity_key=_identity(kind, now, ids),
+            description=description,
         )
 
     # --- the jobs ------------------------------------------------------------------
