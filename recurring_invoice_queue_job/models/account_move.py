@@ -296,14 +296,6 @@ class AccountMove(models.Model):
         self._recurring_retry_on_concurrency(error)
         return super()._recurring_record_failure(error, now)
 
-    def _recurring_record_send_failure(self, error, now):
-        """In a job, an invoice that met another transaction (two jobs
-        sending to one customer update its partner) is not left to the next
-        day: the whole job is tried again in a new transaction, its e-mails
-        queued so far rolled back with it."""
-        self._recurring_retry_on_concurrency(error)
-        return super()._recurring_record_send_failure(error, now)
-
     def _recurring_retry_on_concurrency(self, error):
         if self.env.context.get("recurring_invoice_job") and isinstance(
             error, CONCURRENCY_ERRORS

@@ -240,9 +240,9 @@ class TestQueueJob(RecurringInvoiceCase):
         self.assertEqual(len(second.recurring_invoice_ids), 1)
 
     def test_send_job_meeting_another_transaction_is_tried_again(self):
-        """Two send jobs e-mailing one customer at once both update its
-        partner: the one that meets the other's update does not leave its
-        invoice to the next day, it runs again whole in a new transaction."""
+        """Two send jobs e-mailing one customer at once: the invoice whose
+        sending meets the other's commit is not left to the next day, nor
+        counted as tried: a new send job takes it a few seconds later."""
         templates = self.make_templates(2)
         self.run_cron()
         self.perform(self.jobs("_recurring_job_make"))
@@ -259,16 +259,35 @@ class TestQueueJob(RecurringInvoiceCase):
             return original(invoice)
 
         with patch.object(Move, "_recurring_send", concurrent):
-            self.assertEqual(self.perform(send), 0)
-        self.assertEqual(send.state, "pending")
-        # rolled back whole: neither invoice is sent nor counted as tried
-        self.assertEqual(set(invoices.mapped("recurring_send_state")), {"to_send"})
-        self.assertEqual(set(invoices.mapped("recurring_send_attempts")), {0})
-        self.assertFalse(self.sendings(first))
-        self.assertEqual(self.perform(send), 1)
+            self.assertEqual(self.perform(send), 1)
+        self.assertEqual(first.recurring_send_state, "sent")
+        self.assertEqual(second.recurring_send_state, "to_send")
+        self.assertEqual(second.recurring_send_attempts, 0)
+        self.assertFalse(self.sendings(second))
+        again = self.jobs("_recurring_job_send") - send
+        self.assertEqual(len(again), 1)
+        self.assertEqual(self.perform(again), 1)
         self.assertEqual(set(invoices.mapped("recurring_send_state")), {"sent"})
         for invoice in invoices:
             self.assertEqual(len(self.sendings(invoice)), 1)
+
+    def test_a_whole_send_job_meeting_another_transaction_runs_again(self):
+        """When every invoice of a send job meets another transaction, the
+        job runs again whole (queue_job's retry)."""
+        templates = self.make_templates(1)
+        self.run_cron()
+        self.perform(self.jobs("_recurring_job_make"))
+        send = self.jobs("_recurring_job_send")
+        conflict = psycopg2.errors.SerializationFailure(
+            "could not serialize access due to concurrent update"
+        )
+        with patch.object(type(self.Move), "_recurring_send", side_effect=conflict):
+            self.assertEqual(self.perform(send), 0)
+        self.assertEqual(send.state, "pending")
+        invoice = templates.recurring_invoice_ids
+        self.assertEqual(invoice.recurring_send_attempts, 0)
+        self.assertEqual(self.perform(send), 1)
+        self.assertEqual(invoice.recurring_send_state, "sent")
 
     def test_a_failing_invoice_still_waits_for_the_next_run(self):
         """Other errors are the core's: recorded, tried again the next day."""
