@@ -171,6 +171,23 @@ class Probe:
                 return result
 
             Move._recurring_send = _recurring_send
+        if hasattr(Move, "_recurring_send_pending"):
+            send_pending = Move._recurring_send_pending
+
+            def _recurring_send_pending(self, now, limit, **kwargs):
+                mark = len(probe.sent_pending)
+                tried = send_pending(self, now, limit, **kwargs)
+                # a sending that met another worker's commit was rolled back
+                # (at its savepoint's flush, after _recurring_send returned)
+                done = set(tried.ids) if tried else set()
+                probe.sent_pending[mark:] = [
+                    invoice_id
+                    for invoice_id in probe.sent_pending[mark:]
+                    if invoice_id in done
+                ]
+                return tried
+
+            Move._recurring_send_pending = _recurring_send_pending
 
     def install_summary(self, Move):
         """Hold the workers at the end of the morning (RI_SUMMARY_BARRIER),

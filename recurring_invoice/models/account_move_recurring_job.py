@@ -19,7 +19,7 @@ from markupsafe import Markup
 
 from odoo import _, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL, format_date, mute_logger
+from odoo.tools import SQL, format_date
 
 from ..tools import recurrence
 
@@ -314,11 +314,11 @@ class AccountMove(models.Model):
         Rows another worker holds are skipped. Rows another worker committed
         after this transaction's snapshot began raise a serialization failure:
         they are that worker's, so none is returned (the caller's next run, in a
-        new transaction, sees them as they are); Odoo's log of the failed query
-        is muted, as that is no error."""
+        new transaction, sees them as they are); that query failing is no
+        error, so Odoo does not log it as one."""
         try:
-            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
-                self.env.cr.execute(query)
+            with self.env.cr.savepoint():
+                self.env.cr.execute(query, log_exceptions=False)
                 return self.browse(row[0] for row in self.env.cr.fetchall())
         except psycopg2.errors.SerializationFailure:
             _logger.info("Recurring invoices: rows taken by another worker")

@@ -13,6 +13,7 @@ invoice, and the period it is for, as its e-mail names it.
 """
 
 import logging
+from contextlib import contextmanager
 
 import psycopg2.errors
 
@@ -28,6 +29,33 @@ _logger = logging.getLogger(__name__)
 #: How many times the scheduler tries to send an invoice before leaving it to
 #: the user.
 MAX_SEND_ATTEMPTS = 3
+
+#: Errors of a sending that met another worker's commit (both wrote one
+#: customer...): the invoice is sent in the next transaction.
+COLLISIONS = (
+    psycopg2.errors.TransactionRollbackError,
+    psycopg2.errors.LockNotAvailable,
+)
+
+
+class _CollisionsNotLogged(logging.Filter):
+    """Odoo logs each failed query as an ERROR ("bad query"); a sending that
+    meets another worker's commit is expected and handled, so not that one."""
+
+    def filter(self, record):
+        args = record.args if isinstance(record.args, tuple) else ()
+        return not any(isinstance(arg, COLLISIONS) for arg in args)
+
+
+@contextmanager
+def _collisions_not_logged():
+    sql_logger = logging.getLogger("odoo.sql_db")
+    quiet = _CollisionsNotLogged()
+    sql_logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        sql_logger.removeFilter(quiet)
 
 
 class AccountMove(models.Model):
@@ -139,12 +167,9 @@ class AccountMove(models.Model):
                 lang=invoice.company_id._recurring_lang()
             )
             try:
-                with self.env.cr.savepoint():
+                with _collisions_not_logged(), self.env.cr.savepoint():
                     invoice._recurring_send()
-            except (
-                psycopg2.errors.TransactionRollbackError,
-                psycopg2.errors.LockNotAvailable,
-            ) as error:
+            except COLLISIONS as error:
                 # Another worker wrote a record this sending writes too, after
                 # this transaction began: not the invoice's fault.
                 _logger.info(

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
 import smtplib
 from datetime import date, timedelta
 from unittest.mock import patch
@@ -14,6 +15,9 @@ from odoo.addons.account.models.account_move_send import AccountMoveSend
 from odoo.addons.base.models.ir_mail_server import IrMailServer, MailDeliveryException
 from odoo.addons.recurring_invoice.models.account_move_recurring_job import (
     FINISH_LOCK,
+)
+from odoo.addons.recurring_invoice.models.account_move_recurring_send import (
+    _collisions_not_logged,
 )
 
 from .common import RecurringInvoiceCase, oslo
@@ -265,6 +269,23 @@ class TestRecurringSend(RecurringInvoiceCase):
         self.assertFalse(invoice.recurring_send_error)
         self.Move._recurring_send_pending(now, 10)
         self.assertEqual(invoice.recurring_send_state, "sent")
+
+    def test_a_collision_is_not_logged_as_an_error(self):
+        """Odoo logs each failed query as an ERROR: while the job sends, a
+        query that met another worker's commit is not (it is handled), any
+        other failed query still is."""
+        sql_logger = logging.getLogger("odoo.sql_db")
+        conflict = psycopg2.errors.SerializationFailure("concurrent update")
+        with self.assertNoLogs("odoo.sql_db", level="ERROR"):
+            with _collisions_not_logged():
+                sql_logger.error("bad query: %s\nERROR: %s", "UPDATE", conflict)
+        with self.assertLogs("odoo.sql_db", level="ERROR"):
+            with _collisions_not_logged():
+                sql_logger.error(
+                    "bad query: %s\nERROR: %s", "UPDATE", ValueError("other")
+                )
+        with self.assertLogs("odoo.sql_db", level="ERROR"):
+            sql_logger.error("bad query: %s\nERROR: %s", "UPDATE", conflict)
 
     def test_sending_writes_the_customer_only_when_its_signup_changes(self):
         """Odoo's portal prepares the customer's sign-up link in each invoice
