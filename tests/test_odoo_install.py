@@ -258,3 +258,32 @@ def test_an_installed_odoo_without_postgresql(machine):
     install = odoo_install.find_odoo()
     with pytest.raises(OdooMissing, match=r"PostgreSQL \(no server answers as "):
         install.reach_database()
+
+
+def test_an_archive_reaching_outside_is_refused_on_older_pythons(tmp_path, monkeypatch):
+    """Where unpack_archive has no extraction filter (Python < 3.11.4), the
+    members are checked by hand: one that would land outside is refused."""
+    payload = tmp_path / "payload"
+    payload.write_text("x")
+    archive = tmp_path / "evil.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(payload, arcname="../evil")
+    real = shutil.unpack_archive
+
+    def without_filters(*args, **kwargs):
+        if "filter" in kwargs:
+            raise TypeError("unpack_archive() got an unexpected keyword argument")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(odoo_cache.shutil, "unpack_archive", without_filters)
+    (tmp_path / "out").mkdir()
+    with pytest.raises(odoo_cache.OdooMissing):
+        odoo_cache.unpack(archive, tmp_path / "out")
+    assert not (tmp_path / "evil").exists()
+    # a sound archive still unpacks
+    tree = make_tree(tmp_path / "odoo-18.0")
+    sound = tmp_path / "odoo.tar.gz"
+    with tarfile.open(sound, "w:gz") as tar:
+        tar.add(tree, arcname=tree.name)
+    odoo_cache.unpack(sound, tmp_path / "out")
+    assert (tmp_path / "out" / "odoo-18.0").is_dir()
