@@ -183,6 +183,10 @@ class AccountMove(models.Model):
         )
         remaining = (due if making else 0) + to_send
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        if done and remaining:
+            # ir.cron runs at most 10 batches in a row, then the worker waits
+            # for its next look at the jobs (a minute) unless woken: wake it.
+            self._recurring_run_again()
         if not due and not to_send:
             self._recurring_finish(now)
         if auto_commit:
@@ -207,11 +211,17 @@ class AccountMove(models.Model):
     def _recurring_back_off(self):
         """Another worker committed the rows this one tried to take: run again
         soon, in a new transaction, and say that what remains is unknown."""
-        cron = self.env["ir.cron"].browse(self.env.context.get("cron_id"))
-        if not cron:
-            cron = self.env.ref("recurring_invoice.ir_cron_recurring_invoice")
-        cron.sudo()._trigger()
+        self._recurring_run_again(
+            default=self.env.ref("recurring_invoice.ir_cron_recurring_invoice")
+        )
         return -1
+
+    @api.model
+    def _recurring_run_again(self, default=None):
+        """Trigger the scheduled action running this call (or ``default``)."""
+        cron = self.env["ir.cron"].browse(self.env.context.get("cron_id")) or default
+        if cron:
+            cron.sudo()._trigger()
 
     @api.model
     def _recurring_wake_senders(self):

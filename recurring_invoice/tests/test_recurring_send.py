@@ -196,6 +196,36 @@ class TestRecurringSend(RecurringInvoiceCase):
         for invoice in invoices:
             self.assertIn(invoice.name, summary.body_html)
 
+    def test_a_scheduled_action_with_work_left_runs_again_at_once(self):
+        """ir.cron runs a job at most 10 batches in a row, then waits a minute
+        for its next look unless triggered: with work left after a batch, the
+        running scheduled action triggers itself; with nothing done, not."""
+        for n in range(2):
+            self.make_template(
+                partner=self.customer, invoice_user_id=self.accountant.id, price=5.0 + n
+            )
+        Trigger = self.env["ir.cron.trigger"]
+
+        def triggers():
+            """The triggers to run now (not the next morning's)."""
+            return Trigger.search_count(
+                [
+                    ("cron_id", "=", self.cron.id),
+                    ("call_at", "<=", oslo(2027, 1, 31, 6, 15)),
+                ]
+            )
+
+        before = triggers()
+        job = self.Move.with_context(cron_id=self.cron.id)
+        with freeze_time(oslo(2027, 1, 31, 6, 15)):
+            self.assertEqual(job._cron_recurring_invoices(batch_size=1), 2)
+            self.assertEqual(triggers(), before + 1)
+            self.env["ir.config_parameter"].set_param(
+                "recurring_invoice.send_batch_size", 0
+            )
+            self.assertEqual(job._cron_recurring_invoices(batch_size=1), 0)
+            self.assertEqual(triggers(), before + 1)
+
     def test_job_wakes_every_sender_or_none(self):
         """A copy of the sending scheduled action adds a worker: the job wakes
         both; with every sender switched off it wakes none and still makes
