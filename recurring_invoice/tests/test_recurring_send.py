@@ -47,6 +47,22 @@ class TestRecurringSend(RecurringInvoiceCase):
         super().setUpClass()
         cls.make_customer_and_accountant()
 
+    def made_not_sent(self, count):
+        """``count`` invoices made and posted by the 06:15 job, left to send."""
+        for n in range(count):
+            self.make_template(
+                partner=self.customer,
+                invoice_user_id=self.accountant.id,
+                price=10.0 + n,
+            )
+        self.env["ir.config_parameter"].set_param(
+            "recurring_invoice.send_batch_size", 0
+        )
+        self.run_cron(oslo(2027, 1, 31, 6, 15))
+        invoices = self.Move.search([("recurring_send_state", "=", "to_send")])
+        self.assertEqual(len(invoices), count)
+        return invoices
+
     def summaries(self):
         """The summary e-mails queued so far (the only mails about users)."""
         return self.env["mail.mail"].search([("model", "=", "res.users")])
@@ -254,18 +270,7 @@ class TestRecurringSend(RecurringInvoiceCase):
     def test_sending_takes_a_batch_of_the_invoices_given(self):
         """A sender sends at most its batch, of the invoices it is given (a
         queue job's), each once."""
-        for n in range(4):
-            self.make_template(
-                partner=self.customer,
-                invoice_user_id=self.accountant.id,
-                price=10.0 + n,
-            )
-        self.env["ir.config_parameter"].set_param(
-            "recurring_invoice.send_batch_size", 0
-        )
-        self.run_cron(oslo(2027, 1, 31, 6, 15))
-        invoices = self.Move.search([("recurring_send_state", "=", "to_send")])
-        self.assertEqual(len(invoices), 4)
+        invoices = self.made_not_sent(4)
         now = oslo(2027, 1, 31, 6, 16)
         first = self.Move._recurring_send_pending(now, 2, among=invoices.ids)
         second = self.Move._recurring_send_pending(now, 10, among=invoices.ids)
@@ -279,13 +284,7 @@ class TestRecurringSend(RecurringInvoiceCase):
         """Another worker committed a change to a record this sending writes
         (the customer: Odoo's portal prepares its sign-up link): the invoice
         is not counted as a failed attempt and waits for the next batch."""
-        self.make_template(partner=self.customer, invoice_user_id=self.accountant.id)
-        self.env["ir.config_parameter"].set_param(
-            "recurring_invoice.send_batch_size", 0
-        )
-        self.run_cron(oslo(2027, 1, 31, 6, 15))
-        invoice = self.Move.search([("recurring_send_state", "=", "to_send")])
-        self.assertEqual(len(invoice), 1)
+        invoice = self.made_not_sent(1)
         now = oslo(2027, 1, 31, 6, 16)
         conflict = psycopg2.errors.SerializationFailure(
             "could not serialize access due to concurrent update"
