@@ -33,6 +33,7 @@ import odoo
 from odoo import Command, fields
 from odoo.tools import SQL
 
+from harness.cpu import cpu_ticks, cpus_busy
 from harness.fixtures import sales_data
 
 CRON_XMLID = "recurring_invoice.ir_cron_recurring_invoice"
@@ -54,12 +55,14 @@ def rss_mb():
 
 
 class Measure:
-    """Wall time and queries of a block; cProfile too when BENCH_PROFILE is a
-    file name (the stats go there, the top functions into the RESULT)."""
+    """Wall time, queries and the machine's CPUs busy (harness/cpu.py) of a
+    block; cProfile too when BENCH_PROFILE is a file name (the stats go there,
+    the top functions into the RESULT)."""
 
     def __init__(self):
         self.seconds = 0.0
         self.queries = 0
+        self.cpus_busy = None
         self.profile_top = None
         self._path = os.environ.get("BENCH_PROFILE")
         self._profiler = cProfile.Profile() if self._path else None
@@ -68,11 +71,13 @@ class Measure:
         self._queries = queries()
         if self._profiler:
             self._profiler.enable()
+        self._ticks = cpu_ticks()
         self._start = time.perf_counter()
         return self
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self._start
+        self.cpus_busy = cpus_busy(self._ticks, cpu_ticks())
         if self._profiler:
             self._profiler.disable()
         self.queries = queries() - self._queries
@@ -545,6 +550,7 @@ def step_ours(env):
         "posted": posted,
         "made_in_run": count_made(env) - made_before,
         "seconds": measure.seconds,
+        "cpus_busy": measure.cpus_busy,
         "queries": measure.queries,
         "runner_calls": calls,
         "rearms": rearms,
@@ -797,6 +803,7 @@ def step_send(env):
         "mail_states": states,
         "print_delay": param(env, "recurring_invoice.print_delay"),
         "seconds": measure.seconds,
+        "cpus_busy": measure.cpus_busy,
         "queries": measure.queries,
         "runner_calls": calls,
         "rearms": rearms,
