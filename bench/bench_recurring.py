@@ -6,7 +6,7 @@ database of the real Odoo 18, found and driven as ``make test`` does
 (harness/driver.py), dropped at the end, also on failure.
 
 Run from the repository's root: ``python3 -m bench.bench_recurring`` (the full
-run, about 20 minutes on 2 cores) or ``--quick`` (N = 100 and 1,000,
+run, about 50 minutes on 2 idle cores) or ``--quick`` (N = 100 and 1,000,
 alternatives at 100, 20 invoices sent). ``--profile`` adds cProfile runs of our
 scheduler, the batched floor and sending after the measurements (never inside
 them).
@@ -1150,9 +1150,9 @@ class Bench:
                 f"{int(finish // 3600) % 24:02d}:{int(finish % 3600 // 60):02d}"
             )
         return (
-            f"      10,000 invoices: made+posted in {make_seconds / 60:.0f} min from "
-            f"06:15, then sent one by one by the same scheduled action "
-            f"({'; '.join(parts)})."
+            f"      10,000 invoices on one worker, projected from these rates: "
+            f"made+posted in {make_seconds / 60:.0f} min from 06:15, then sent one "
+            f"by one ({'; '.join(parts)}); with 2 workers, measured: below."
         )
 
 
