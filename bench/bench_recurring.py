@@ -317,14 +317,14 @@ def machine_scaling(loops=30_000_000):
     idle cores, less where the cores are hyperthreads of one or the host is
     busy. Returns (factor, seconds of one alone)."""
 
-    def spin(count):
+    def spin():
         return subprocess.Popen([sys.executable, "-c", SPIN, str(loops)])
 
     start = time.monotonic()
-    spin(1).wait()
+    spin().wait()
     alone = time.monotonic() - start
     start = time.monotonic()
-    for process in [spin(1), spin(1)]:
+    for process in [spin(), spin()]:
         process.wait()
     both = time.monotonic() - start
     return 2 * alone / both, alone

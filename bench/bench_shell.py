@@ -550,7 +550,6 @@ def step_ours(env):
         "posted": posted,
         "made_in_run": count_made(env) - made_before,
         "seconds": measure.seconds,
-        "cpus_busy": measure.cpus_busy,
         "queries": measure.queries,
         "runner_calls": calls,
         "rearms": rearms,

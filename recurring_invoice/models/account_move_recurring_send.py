@@ -13,6 +13,7 @@ invoice, and the period it is for, as its e-mail names it.
 """
 
 import logging
+import threading
 from contextlib import contextmanager
 
 import psycopg2.errors
@@ -38,24 +39,39 @@ COLLISIONS = (
 )
 
 
+#: Set in the thread of a sending (_collisions_not_logged).
+_sending = threading.local()
+
+
 class _CollisionsNotLogged(logging.Filter):
-    """Odoo logs each failed query as an ERROR ("bad query"); a sending that
-    meets another worker's commit is expected and handled, so not that one."""
+    """Odoo logs each failed query as an ERROR ("bad query"). In the thread
+    of a sending, one that met another worker's commit is expected and
+    handled: not that one. Other threads' records all pass."""
+
+    recurring_invoice = True
 
     def filter(self, record):
+        if not getattr(_sending, "active", False):
+            return True
         args = record.args if isinstance(record.args, tuple) else ()
         return not any(isinstance(arg, COLLISIONS) for arg in args)
 
 
+_sql_logger = logging.getLogger("odoo.sql_db")
+if not any(getattr(known, "recurring_invoice", False) for known in _sql_logger.filters):
+    _sql_logger.addFilter(_CollisionsNotLogged())
+
+
 @contextmanager
 def _collisions_not_logged():
-    sql_logger = logging.getLogger("odoo.sql_db")
-    quiet = _CollisionsNotLogged()
-    sql_logger.addFilter(quiet)
+    """While in it, this thread's queries that meet another worker's commit
+    are not logged as errors (the filter above, installed once)."""
+    previous = getattr(_sending, "active", False)
+    _sending.active = True
     try:
         yield
     finally:
-        sql_logger.removeFilter(quiet)
+        _sending.active = previous
 
 
 class AccountMove(models.Model):

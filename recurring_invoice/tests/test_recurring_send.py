@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import logging
 import smtplib
+import threading
 from datetime import date, timedelta
 from unittest.mock import patch
 
@@ -315,6 +316,15 @@ class TestRecurringSend(RecurringInvoiceCase):
                 )
         with self.assertLogs("odoo.sql_db", level="ERROR"):
             sql_logger.error("bad query: %s\nERROR: %s", "UPDATE", conflict)
+        # while this thread sends, another thread's (another worker's) still is
+        other = threading.Thread(
+            target=sql_logger.error,
+            args=("bad query: %s\nERROR: %s", "UPDATE", conflict),
+        )
+        with self.assertLogs("odoo.sql_db", level="ERROR"):
+            with _collisions_not_logged():
+                other.start()
+                other.join()
 
     def test_sending_writes_the_customer_only_when_its_signup_changes(self):
         """Odoo's portal prepares the customer's sign-up link in each invoice
