@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run stop test test-faults bench bench-engine i18n
+.PHONY: run stop test test-faults bench bench-engine i18n mutants
 
 $(STAMP): requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,3 +31,6 @@ bench-engine: $(STAMP)
 
 i18n:
 	$(PYTHON) -m scripts.update_i18n
+
+mutants:
+	$(PYTHON) -m scripts.guard_mutants

@@ -214,12 +214,12 @@ def create_in_chunks(env, model, values_list):
 
 
 def create_seeds(env, data, count, tag, values_of):
-    """``count`` invoices through the ORM (create_in_chunks, as superuser),
-    the i-th for the i-th customer in turn, ``ref`` ``tag`` and the values
-    ``values_of(i)``."""
+    """``count`` invoices through the ORM (create_in_chunks, as superuser and
+    as the job: the values set the job's own fields), the i-th for the i-th
+    customer in turn, ``ref`` ``tag`` and the values ``values_of(i)``."""
     partners = data["partners"]
     return create_in_chunks(
-        env(su=True),
+        env(su=True)["account.move"]._recurring_as_job().env,
         "account.move",
         [
             invoice_values(data, partners[i % len(partners)], ref=tag, **values_of(i))
@@ -241,7 +241,7 @@ def step_setup(env):
     switched_off = others.filtered("active")
     switched_off.write({"active": False})
     set_param(env, "mail.mail.force.send.limit", "0")
-    set_param(env, "recurring_invoice.send_batch_size", "0")
+    set_param(env, "recurring_invoice.hold_sending", "1")
     mail_servers = env["ir.mail_server"].sudo().search([])
     mail_servers.write({"active": False})
     data = {
@@ -519,7 +519,7 @@ def step_ours(env):
     tag = os.environ["BENCH_TAG"]
     block_outgoing(env)
     log = watch_addon_log()
-    set_param(env, "recurring_invoice.send_batch_size", "0")
+    set_param(env, "recurring_invoice.hold_sending", "1")
     # What-if (--profile only): another batch size than the add-on's default.
     set_param(env, "recurring_invoice.batch_size", os.environ.get("BENCH_BATCH"))
     templates = env["account.move"].search([("ref", "=", tag)])
@@ -741,7 +741,7 @@ def step_send_prepare(env):
     )
     set_param(env, "report.url", os.environ["BENCH_REPORT_URL"])
     result = step_templates(env)
-    set_param(env, "recurring_invoice.send_batch_size", "0")
+    set_param(env, "recurring_invoice.hold_sending", "1")
     run_scheduler(env, lambda: count_due(env.registry), limit_calls=100)
     source = bench_data(env)["source"]
     warm = source.copy({"invoice_date": due_date(env)})
@@ -766,7 +766,7 @@ def step_send(env):
     log = watch_addon_log()
     delay = os.environ.get("BENCH_PRINT_DELAY") or None
     set_param(env, "recurring_invoice.print_delay", delay)
-    set_param(env, "recurring_invoice.send_batch_size", None)
+    set_param(env, "recurring_invoice.hold_sending", None)
     set_param(env, "report.url", os.environ["BENCH_REPORT_URL"])
     env.cr.execute(
         "SELECT id FROM account_move WHERE recurring_send_state = 'to_send' ORDER BY id"
@@ -788,7 +788,7 @@ def step_send(env):
     for mail in new_mails:
         states[mail.state] = states.get(mail.state, 0) + 1
     errors = invoices.filtered("recurring_send_error").mapped("recurring_send_error")
-    set_param(env, "recurring_invoice.send_batch_size", "0")
+    set_param(env, "recurring_invoice.hold_sending", "1")
     env.cr.commit()
     return {
         "invoices": len(ids),
@@ -835,6 +835,7 @@ def step_workers_prepare(env):
     )
     env.cr.execute("UPDATE recurring_price_adjustment SET to_report = FALSE")
     for key in (
+        "recurring_invoice.hold_sending",
         "recurring_invoice.send_batch_size",
         "recurring_invoice.batch_size",
         "recurring_invoice.print_delay",
@@ -928,16 +929,19 @@ def step_panel(env):
             recurring_next_date=due,
             recurring_user_id=data["user"].id,
         )
-        template = env["account.move"].sudo().create(values)
+        Job = env["account.move"].sudo()._recurring_as_job()
+        template = Job.create(values)
         if made:
-            invoices = env["account.move"].create(
+            invoices = Job.create(
                 [
                     template._recurring_invoice_values(due - timedelta(days=day))
                     for day in range(1, made + 1)
                 ]
             )
             invoices._post()
-        template.recurring_next_date = template._recurring_recurrence().successor(due)
+        template._recurring_write(
+            {"recurring_next_date": template._recurring_recurrence().successor(due)}
+        )
         templates[made] = template
     env.cr.commit()
     templates[0]._recurring_panel_html()  # compiles the QWeb template once

@@ -3,6 +3,7 @@ a yearly adjustment's days and the monthly factor of recurring revenue."""
 
 from datetime import date
 
+import prices
 import pytest
 from prices import Change, Line, amounts, apply, due, in_force, round_price
 from recurrence import (
@@ -227,3 +228,13 @@ def test_amounts_scale_a_changed_line_with_its_taxes():
 def test_amounts_of_a_line_that_was_free():
     lines = {1: Line(0.0, 2, 50, 0.0, 0.0)}
     assert amounts(lines, {1: 10.0}, 0.01) == (10.0, 10.0)
+
+
+def test_percent_in_range():
+    assert prices.percent_in_range(3.1)
+    assert prices.percent_in_range(-99.99)
+    assert prices.percent_in_range(prices.MAX_PERCENT)
+    assert not prices.percent_in_range(-100)
+    assert not prices.percent_in_range(-250)
+    assert not prices.percent_in_range(prices.MAX_PERCENT + 0.01)
+    assert not prices.percent_in_range(10_000)

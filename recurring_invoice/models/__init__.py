@@ -1,3 +1,6 @@
+# The mixin first: the models below inherit it.
+from . import recurring_job_fields_mixin  # isort: split
+
 from . import (
     account_move,
     account_move_recurring_job,

@@ -21,30 +21,37 @@ from textwrap import shorten
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_date
 
 from ..tools import recurrence
 
 PERIOD_PLACEHOLDER = "{period}"
 
-# Fields that only the scheduler and the template's buttons may change.
-RECURRING_CONTROL_FIELDS = {
-    "recurring_state",
+#: What a user may change on a running template (active or paused), as
+#: Billing users: its schedule from the next invoice on (the constraints and
+#: the schedule's ``write`` check it as the dialog does), the day a pause
+#: ends, its invoice e-mail and its yearly price adjustment. None of them
+#: means anything on another move.
+TEMPLATE_FIELDS = {
     "recurring_period",
-    "recurring_start_date",
-    "recurring_end_date",
-    "recurring_next_date",
-    "recurring_paused_at",
-    "recurring_paused_until",
-    "recurring_skipped_dates",
     "recurring_interval",
     "recurring_days_ahead",
+    "recurring_end_date",
     "recurring_max_invoices",
     "recurring_due_on_period_start",
+    "recurring_paused_until",
+    "recurring_index_percent",
+    "recurring_index_date",
 }
+
+#: Native recurrences (``auto_post``) an invoice made by a template may have:
+#: Odoo's monthly, quarterly or yearly copies would bill a period twice.
+MADE_INVOICE_AUTO_POST = ("no", "at_date")
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "recurring.job.fields.mixin"]
 
     # --- the template -----------------------------------------------------
     recurring_state = fields.Selection(
@@ -56,6 +63,7 @@ class AccountMove(models.Model):
         tracking=True,
         help="Set on recurring templates only: Active templates make their "
         "invoices on each due date; Paused and Ended ones make none.",
+        recurring_job=True,
     )
     recurring_user_id = fields.Many2one(
         "res.users",
@@ -63,12 +71,14 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
         help="The user who made this invoice recurring.",
+        recurring_job=True,
     )
     recurring_invoice_ids = fields.One2many(
         "account.move",
         "recurring_template_id",
         string="Created Invoices",
         readonly=True,
+        recurring_job=True,
     )
     recurring_invoice_count = fields.Integer(
         string="Created Invoices Count", compute="_compute_recurring_invoice_count"
@@ -87,16 +97,19 @@ class AccountMove(models.Model):
         copy=False,
         readonly=True,
         index="btree_not_null",
+        check_company=True,
         # A template with invoices cannot be deleted (_unlink_except_recurring_
         # history); only uninstalling removes one (the demo data's), and its
         # invoices stay, without the link.
         ondelete="set null",
+        recurring_job=True,
     )
     recurring_occurrence_date = fields.Date(
         string="Occurrence Date",
         copy=False,
         readonly=True,
         help="The occurrence of the recurring template this invoice was made for.",
+        recurring_job=True,
     )
 
     _sql_constraints = [
@@ -106,6 +119,18 @@ class AccountMove(models.Model):
             "A recurring template makes only one invoice per occurrence date.",
         ),
     ]
+
+    @api.constrains("recurring_mail_template_id")
+    def _check_recurring_mail_template(self):
+        for move in self.filtered("recurring_mail_template_id"):
+            if move.recurring_mail_template_id.sudo().model != self._name:
+                raise ValidationError(
+                    _(
+                        "The invoice e-mail of a recurring invoice must be an e-mail "
+                        "template of invoices (Journal Entry), as “Recurring "
+                        "invoice” is."
+                    )
+                )
 
     @api.depends("recurring_invoice_ids")
     def _compute_recurring_invoice_count(self):
@@ -164,31 +189,107 @@ class AccountMove(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_recurring_history(self):
-        if self.filtered(lambda m: m.recurring_state and m.recurring_invoice_ids):
+        # Counted in the database: every invoice made counts, seen or not.
+        if self.ids and self.sudo().search_count(
+            [("recurring_template_id", "in", self.ids)], limit=1
+        ):
             raise UserError(
                 _(
-                    "This recurring template has already made invoices and cannot "
-                    "be deleted. Stop it or archive it instead."
+                    "This recurring template has already made invoices: it stays, "
+                    "as their history, and cannot be deleted. Stop it instead."
                 )
             )
 
     def write(self, vals):
-        if RECURRING_CONTROL_FIELDS.intersection(vals):
-            self._recurring_check_access()
+        if TEMPLATE_FIELDS.intersection(vals):
+            self._recurring_check_template_fields(vals)
+        if {"move_type", "state", "auto_post"}.intersection(vals):
+            self._recurring_check_kept(vals)
         if "company_id" in vals or "journal_id" in vals:
             self._recurring_check_company_kept(vals)
         return super().write(vals)
 
     def _recurring_write(self, vals):
-        """Write the job's bookkeeping (next dates, sending state, errors):
+        """Write the job's bookkeeping (next dates, sending state, errors) as
+        the job (``recurring_job`` fields, see recurring_job_fields_mixin.py):
         fields that touch no journal item, so Odoo's re-synchronisation of the
         invoice lines and its balance check, which every ``account.move``
         write runs, are skipped; the fields' tracking still applies."""
-        return self.with_context(
-            skip_invoice_sync=True,
-            check_move_validity=False,
-            skip_is_manually_modified=True,
-        ).write(vals)
+        return (
+            self._recurring_as_job()
+            .with_context(
+                skip_invoice_sync=True,
+                check_move_validity=False,
+                skip_is_manually_modified=True,
+            )
+            .write(vals)
+        )
+
+    def _recurring_check_template_fields(self, vals):
+        """A running template's schedule, pause, e-mail and yearly adjustment
+        are changed by Billing users, on running templates only (an ended one
+        gets its schedule when it is started again)."""
+        if not self._recurring_changed_fields(vals, TEMPLATE_FIELDS):
+            return
+        self._recurring_check_access()
+        if self._recurring_is_job():
+            return
+        others = self.filtered(lambda m: m.recurring_state not in ("active", "paused"))
+        if others._recurring_changed_fields(vals, TEMPLATE_FIELDS):
+            raise UserError(
+                _(
+                    "Only a running recurring template (active or paused) has a "
+                    "schedule to change. Make the invoice recurring with the button "
+                    "Recurring invoice, or start an ended one again."
+                )
+            )
+
+    def _recurring_check_kept(self, vals):
+        """A template stays a customer invoice in draft, and repeats by its
+        own schedule only; an invoice it made stays an invoice, and is not
+        copied by Odoo's own recurrence (``auto_post``)."""
+        templates = self.filtered("recurring_state")
+        made = self.filtered("recurring_template_id")
+        if "move_type" in vals:
+            if templates.filtered(lambda m: m.move_type != vals["move_type"]):
+                raise UserError(
+                    _(
+                        "A recurring template stays a customer invoice: it cannot "
+                        "become a credit note or a bill. To credit a customer, add "
+                        "a credit note for an invoice it made."
+                    )
+                )
+            if made.filtered(lambda m: m.move_type != vals["move_type"]):
+                raise UserError(
+                    _(
+                        "This invoice was made by a recurring template for one of "
+                        "its periods and stays an invoice. To correct it, add a "
+                        "credit note."
+                    )
+                )
+        if templates and vals.get("state", "draft") != "draft":
+            raise UserError(
+                _(
+                    "A recurring template stays a draft: it is neither posted nor "
+                    "cancelled itself. The scheduler posts the invoices it makes; "
+                    "use Stop to end it."
+                )
+            )
+        auto_post = vals.get("auto_post", "no")
+        if templates and auto_post != "no":
+            raise UserError(
+                _(
+                    "A recurring template repeats by its own schedule: Odoo's "
+                    "Auto-post cannot be set on it."
+                )
+            )
+        if made and auto_post not in MADE_INVOICE_AUTO_POST:
+            raise UserError(
+                _(
+                    "An invoice made by a recurring template does not repeat "
+                    "itself: its template makes the next one."
+                )
+            )
 
     def _recurring_check_company_kept(self, vals):
         """A template keeps its company: its invoices, numbering, timezone and
@@ -219,6 +320,13 @@ class AccountMove(models.Model):
                 )
             )
 
+    def _recurring_check_read_access(self):
+        """The links between templates and their invoices are for the
+        company's own users (not its portal customers)."""
+        self.check_access("read")
+        if not self.env.su and not self.env.user._is_internal():
+            raise AccessError(_("Only the company's users see recurring templates."))
+
     def _recurring_check_eligible(self):
         """Raise unless every move of ``self`` can become a recurring template."""
         for move in self:
@@ -248,6 +356,14 @@ class AccountMove(models.Model):
                 raise UserError(
                     _("Choose the customer before making the invoice recurring.")
                 )
+            if not move.partner_id.active:
+                raise UserError(
+                    _(
+                        "The customer %(customer)s is archived: restore the customer "
+                        "before making the invoice recurring.",
+                        customer=move.partner_id.display_name,
+                    )
+                )
             if not move.invoice_line_ids.filtered(
                 lambda line: line.display_type == "product"
             ):
@@ -271,18 +387,30 @@ class AccountMove(models.Model):
         due_on_period_start=False,
     ):
         """Turn the draft invoice into an active template, or restart an ended
-        one: every ``interval`` periods from ``start_date``, each invoice sent
-        ``days_ahead`` days before its period (the first tomorrow at the
-        earliest), until ``end_date`` or for ``max_invoices`` invoices."""
+        one (checked as the first time): every ``interval`` periods from
+        ``start_date``, each invoice sent ``days_ahead`` days before its period
+        (the first tomorrow at the earliest), until ``end_date`` or for
+        ``max_invoices`` invoices, counted from ``start_date``."""
         self._recurring_check_access()
         now = fields.Datetime.now()
+        last_made = self._recurring_last_made_occurrences()
         for move in self:
             if move.recurring_state in ("active", "paused"):
                 raise UserError(
                     _("This recurring template is already running; stop it first.")
                 )
-            if not move.recurring_state:
-                move._recurring_check_eligible()
+            move._recurring_check_eligible()
+            made = last_made.get(move.id)
+            if made and start_date <= made:
+                raise ValidationError(
+                    _(
+                        "This recurring invoice has already made its invoice for "
+                        "%(period)s: start it again with a later period, after "
+                        "%(date)s.",
+                        period=move._recurring_period_name(made, self.env.lang),
+                        date=format_date(self.env, made),
+                    )
+                )
             company = move.company_id
             try:
                 recurrence.validate_setup(
@@ -297,7 +425,7 @@ class AccountMove(models.Model):
                 )
             except recurrence.RecurrenceError as error:
                 raise ValidationError(move._recurring_error_message(error)) from error
-            move.write(
+            move._recurring_write(
                 {
                     "recurring_state": "active",
                     "recurring_period": period,
@@ -326,8 +454,11 @@ class AccountMove(models.Model):
         if len(self) != 1:
             raise UserError(_("Select exactly one invoice to make recurring."))
         self._recurring_check_access()
-        if not self.recurring_state:
-            self._recurring_check_eligible()
+        if self.recurring_state in ("active", "paused"):
+            raise UserError(
+                _("This recurring template is already running; stop it first.")
+            )
+        self._recurring_check_eligible()
         return {
             "type": "ir.actions.act_window",
             "name": _("Recurring invoice"),
@@ -339,13 +470,9 @@ class AccountMove(models.Model):
 
     def action_recurring_pause(self):
         self._recurring_check_access()
-        for move in self.filtered(lambda m: m.recurring_state == "active"):
-            move.write(
-                {
-                    "recurring_state": "paused",
-                    "recurring_paused_at": fields.Datetime.now(),
-                }
-            )
+        self.filtered(lambda m: m.recurring_state == "active")._recurring_write(
+            {"recurring_state": "paused", "recurring_paused_at": fields.Datetime.now()}
+        )
         return True
 
     def action_recurring_resume(self):
@@ -386,7 +513,9 @@ class AccountMove(models.Model):
 
     def action_recurring_stop(self):
         self._recurring_check_access()
-        self.filtered(lambda m: m.recurring_state in ("active", "paused")).write(
+        self.filtered(
+            lambda m: m.recurring_state in ("active", "paused")
+        )._recurring_write(
             {
                 "recurring_state": "ended",
                 "recurring_next_date": False,
@@ -399,6 +528,7 @@ class AccountMove(models.Model):
 
     def action_view_recurring_invoices(self):
         self.ensure_one()
+        self._recurring_check_read_access()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "account.action_move_out_invoice_type"
         )
@@ -413,6 +543,7 @@ class AccountMove(models.Model):
 
     def action_open_recurring_template(self):
         self.ensure_one()
+        self._recurring_check_read_access()
         return {
             "type": "ir.actions.act_window",
             "res_model": "account.move",

@@ -34,6 +34,9 @@ DEFAULT_BATCH_SIZE = 100
 #: workers sending side by side end close together.
 DEFAULT_SEND_BATCH_SIZE = 20
 
+#: The system parameters with a wrong value already told in the log.
+_WARNED_PARAMS = set()
+
 #: The transaction lock of the worker that finishes the morning.
 FINISH_LOCK = "recurring_invoice.finish"
 
@@ -55,12 +58,16 @@ class AccountMove(models.Model):
         readonly=True,
         help="The template's invoice could not be made: not tried again before "
         "this moment (the next run).",
+        groups="base.group_user",
+        recurring_job=True,
     )
     recurring_make_error = fields.Text(
         string="Last Recurrence Error",
         copy=False,
         readonly=True,
         help="Why the template's last invoice could not be made.",
+        groups="base.group_user",
+        recurring_job=True,
     )
     recurring_make_to_report = fields.Boolean(
         string="Not Made, to Report",
@@ -68,6 +75,8 @@ class AccountMove(models.Model):
         readonly=True,
         help="The template's invoice could not be made: to be told in the next "
         "daily summary.",
+        groups="base.group_user",
+        recurring_job=True,
     )
 
     def init(self):
@@ -91,9 +100,10 @@ class AccountMove(models.Model):
         progress API calls again while some work remains.
 
         System parameters: ``recurring_invoice.batch_size`` (templates per
-        batch, DEFAULT_BATCH_SIZE) and ``recurring_invoice.send_batch_size``
-        (invoices sent per batch, DEFAULT_SEND_BATCH_SIZE; 0 leaves sending to
-        a later run).
+        batch, DEFAULT_BATCH_SIZE), ``recurring_invoice.send_batch_size``
+        (invoices sent per batch, DEFAULT_SEND_BATCH_SIZE) and
+        ``recurring_invoice.hold_sending`` (set: make and post only, the
+        invoices wait to be sent).
 
         Returns how much work remains (-1: unknown, another worker holds it)."""
         now = now or fields.Datetime.now()
@@ -136,19 +146,63 @@ class AccountMove(models.Model):
 
     @api.model
     def _recurring_batch_size(self):
-        return int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("recurring_invoice.batch_size", DEFAULT_BATCH_SIZE)
+        return self._recurring_int_param(
+            "recurring_invoice.batch_size", DEFAULT_BATCH_SIZE
         )
 
     @api.model
     def _recurring_send_batch_size(self):
-        return int(
+        """Invoices sent per batch; 0 while sending is held (the system
+        parameter ``recurring_invoice.hold_sending``: the job then makes and
+        posts, and the invoices wait to be sent until it is removed)."""
+        if self._recurring_sending_held():
+            return 0
+        return self._recurring_int_param(
+            "recurring_invoice.send_batch_size", DEFAULT_SEND_BATCH_SIZE
+        )
+
+    @api.model
+    def _recurring_sending_held(self):
+        held = (
             self.env["ir.config_parameter"]
             .sudo()
-            .get_param("recurring_invoice.send_batch_size", DEFAULT_SEND_BATCH_SIZE)
+            .get_param("recurring_invoice.hold_sending", "")
         )
+        if held.strip().lower() in ("", "0", "false", "no", "off"):
+            return False
+        if ("recurring_invoice.hold_sending", held) not in _WARNED_PARAMS:
+            _WARNED_PARAMS.add(("recurring_invoice.hold_sending", held))
+            _logger.warning(
+                "Recurring invoices: sending is held by the system parameter "
+                "recurring_invoice.hold_sending; the invoices made wait to be sent"
+            )
+        return True
+
+    @api.model
+    def _recurring_int_param(self, key, default, minimum=1):
+        """The system parameter ``key`` as a whole number of at least
+        ``minimum``; anything else (empty, 0, -5, "abc") gives ``default``, with
+        one warning in the log per process and value."""
+        raw = self.env["ir.config_parameter"].sudo().get_param(key)
+        if raw is None or raw is False:
+            return default
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            value = None
+        if value is not None and value >= minimum:
+            return value
+        if (key, raw) not in _WARNED_PARAMS:
+            _WARNED_PARAMS.add((key, raw))
+            _logger.warning(
+                "Recurring invoices: system parameter %s = %r is not a whole number "
+                "of at least %s; %s is used instead",
+                key,
+                raw,
+                minimum,
+                default,
+            )
+        return default
 
     @api.model
     def _recurring_make(self, now, limit, among=None):
@@ -391,6 +445,7 @@ class AccountMove(models.Model):
         # where it comes from, logged in one batch, replaces both.
         invoices = (
             self.browse()
+            ._recurring_as_job()
             .with_context(mail_create_nolog=True, mail_create_nosubscribe=True)
             .create(values)
             .with_env(self.env)

@@ -39,6 +39,7 @@ class AccountMove(models.Model):
         "template_id",
         string="Price Adjustments",
         readonly=True,
+        recurring_job=True,
     )
     recurring_index_percent = fields.Float(
         string="Yearly Price Adjustment (%)",
@@ -64,6 +65,7 @@ class AccountMove(models.Model):
         readonly=True,
         help="The day of the last yearly adjustment applied: each year's is "
         "applied once, even after days of downtime.",
+        recurring_job=True,
     )
     recurring_mrr = fields.Monetary(
         string="Monthly Recurring Revenue",
@@ -74,6 +76,7 @@ class AccountMove(models.Model):
         "without taxes, in the company's currency: a weekly invoice counts "
         "52 / 12 times a month, a quarterly one a third, a yearly one a "
         "twelfth, divided by the number of periods between invoices.",
+        recurring_job=True,
     )
 
     @api.depends(
@@ -98,8 +101,9 @@ class AccountMove(models.Model):
     @api.constrains("recurring_index_percent", "recurring_index_date")
     def _check_recurring_index(self):
         for move in self.filtered("recurring_index_percent"):
-            if move.recurring_index_percent <= -100:
-                raise ValidationError(_("A price cannot go down by 100 % or more."))
+            self.env["recurring.price.adjustment"]._recurring_check_percent(
+                move.recurring_index_percent
+            )
             if not move.recurring_index_date:
                 raise ValidationError(
                     _("Choose the day the yearly price adjustment begins.")
@@ -150,10 +154,13 @@ class AccountMove(models.Model):
                 )
 
     def _recurring_last_made_occurrences(self):
-        """{template id: the latest occurrence it made an invoice for}."""
+        """{template id: the latest occurrence it made an invoice for}, of
+        every invoice made, whether the user sees it or not."""
         return {
             template.id: day
-            for template, day in self.env["account.move"]._read_group(
+            for template, day in self.env["account.move"]
+            .sudo()
+            ._read_group(
                 [("recurring_template_id", "in", self.ids)],
                 ["recurring_template_id"],
                 ["recurring_occurrence_date:max"],
@@ -192,10 +199,10 @@ class AccountMove(models.Model):
         Called by the job inside the savepoint that makes the invoice, so that
         the prices and the invoice are committed together or not at all."""
         self.ensure_one()
-        Adjustment = self.env["recurring.price.adjustment"]
+        Adjustment = self.env["recurring.price.adjustment"]._recurring_as_job()
         scheduled = self.recurring_price_adjustment_ids.filtered(
             lambda a: a.state == "pending"
-        )
+        )._recurring_as_job()
         changes = prices.due(
             scheduled._recurring_changes() + self._recurring_yearly_changes(occurrence),
             occurrence,
@@ -311,6 +318,23 @@ class AccountMove(models.Model):
         while occurrence is not None and occurrence in skipped:
             occurrence = schedule.successor(occurrence)
         return occurrence
+
+    def _recurring_check_adjustable_from(self, day):
+        """Raise unless the prices of these templates can change from ``day``:
+        they are running and make an invoice on or after it."""
+        for template in self:
+            if template.recurring_state not in ("active", "paused"):
+                raise ValidationError(
+                    _("Only active or paused recurring invoices can be adjusted.")
+                )
+            if template._recurring_first_made_from(day) is None:
+                raise ValidationError(
+                    _(
+                        "%(template)s makes no invoice on or after %(date)s.",
+                        template=template.display_name,
+                        date=format_date(self.env, day),
+                    )
+                )
 
     def _recurring_price_notice(self, effective_date):
         """What a price adjustment from ``effective_date`` means for this

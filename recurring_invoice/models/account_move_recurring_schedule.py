@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 from odoo.tools.translate import LazyTranslate
 
 from ..tools import recurrence
@@ -90,7 +90,11 @@ class AccountMove(models.Model):
         "other month.",
     )
     recurring_start_date = fields.Date(
-        string="Start Date", copy=False, readonly=True, tracking=True
+        string="Start Date",
+        copy=False,
+        readonly=True,
+        tracking=True,
+        recurring_job=True,
     )
     recurring_end_date = fields.Date(
         string="End Date",
@@ -126,20 +130,25 @@ class AccountMove(models.Model):
         readonly=True,
         help="The date the occurrences are counted from: the start date, or the "
         "next invoice's when the period changed while running.",
+        recurring_job=True,
     )
     recurring_next_date = fields.Date(
         string="Next Period Start",
         copy=False,
         readonly=True,
         help="The first day of the period the next invoice is for.",
+        recurring_job=True,
     )
     recurring_next_send_date = fields.Date(
         string="Next Invoice Date",
         compute="_compute_recurring_next_send_date",
         store=True,
         help="The day the next invoice is made, posted and sent.",
+        recurring_job=True,
     )
-    recurring_paused_at = fields.Datetime(string="Paused Since", copy=False)
+    recurring_paused_at = fields.Datetime(
+        string="Paused Since", copy=False, recurring_job=True
+    )
     recurring_paused_until = fields.Date(
         string="Resume On",
         copy=False,
@@ -153,6 +162,13 @@ class AccountMove(models.Model):
         readonly=True,
         help="Occurrence dates (ISO) this template passes over without making "
         "their invoice: skipped by a user, or inside a pause.",
+        recurring_job=True,
+    )
+    recurring_made_count = fields.Integer(
+        string="Invoices Made Since Start",
+        compute="_compute_recurring_made_count",
+        help="The invoices made for the periods from the start date on: what a "
+        "number of invoices counts, from the last time the template was started.",
     )
     recurring_panel = fields.Html(
         string="Recurring Invoice Overview",
@@ -168,6 +184,39 @@ class AccountMove(models.Model):
                     move.recurring_next_date, move.recurring_days_ahead
                 )
             )
+
+    @api.depends("recurring_invoice_ids", "recurring_start_date")
+    def _compute_recurring_made_count(self):
+        # One query for the batch, every invoice made counted (seen by the
+        # user or not), as the job counts them.
+        ids = [move.id for move in self._origin if move.id]
+        counts = {}
+        if ids:
+            self.env["account.move"].flush_model(
+                [
+                    "recurring_template_id",
+                    "recurring_occurrence_date",
+                    "recurring_start_date",
+                ]
+            )
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT template.id, COUNT(invoice.id)
+                      FROM account_move template
+                      JOIN account_move invoice
+                        ON invoice.recurring_template_id = template.id
+                       AND invoice.recurring_occurrence_date
+                           >= template.recurring_start_date
+                     WHERE template.id = ANY(%s)
+                     GROUP BY template.id
+                    """,
+                    ids,
+                )
+            )
+            counts = dict(self.env.cr.fetchall())
+        for move in self:
+            move.recurring_made_count = counts.get(move._origin.id, 0)
 
     @api.constrains(
         "recurring_interval",
@@ -262,11 +311,12 @@ class AccountMove(models.Model):
         return recurrence.Recurrence(**values)
 
     def _recurring_remaining(self):
-        """How many invoices the template may still make (None: no limit)."""
+        """How many invoices the template may still make (None: no limit):
+        its number of invoices counts those made since it was (last) started."""
         self.ensure_one()
         if not self.recurring_max_invoices:
             return None
-        return max(self.recurring_max_invoices - self.recurring_invoice_count, 0)
+        return max(self.recurring_max_invoices - self.recurring_made_count, 0)
 
     def _recurring_skipped(self):
         """The occurrence dates this template passes over, as dates."""

@@ -22,7 +22,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools import recurrence
+from ..tools import recurrence, trusted
 from .account_move_recurring_job import _error_text
 
 _logger = logging.getLogger(__name__)
@@ -85,26 +85,36 @@ class AccountMove(models.Model):
         readonly=True,
         help="Sending of an invoice made by a recurring template: the scheduler "
         "tries a few times, then leaves it to you.",
+        groups="base.group_user",
+        recurring_job=True,
     )
-    recurring_send_attempts = fields.Integer(copy=False, readonly=True)
+    recurring_send_attempts = fields.Integer(
+        copy=False, readonly=True, groups="base.group_user", recurring_job=True
+    )
     recurring_send_retry_after = fields.Datetime(
         string="Send Again After",
         copy=False,
         readonly=True,
         help="The invoice could not be sent: not tried again before this moment "
         "(the next run).",
+        groups="base.group_user",
+        recurring_job=True,
     )
     recurring_send_error = fields.Text(
         string="Sending Error",
         copy=False,
         readonly=True,
         help="Why the invoice could not be sent, or its e-mail not delivered.",
+        groups="base.group_user",
+        recurring_job=True,
     )
     recurring_send_to_report = fields.Boolean(
         string="Sending to Report",
         copy=False,
         readonly=True,
         help="Sent, or could not be sent: to be told in the next daily summary.",
+        groups="base.group_user",
+        recurring_job=True,
     )
     recurring_period_name = fields.Char(
         string="Invoiced Period",
@@ -160,6 +170,7 @@ class AccountMove(models.Model):
                 """
                 SELECT id FROM account_move
                  WHERE recurring_send_state = 'to_send'
+                   AND state = 'posted'
                    AND (recurring_send_retry_after IS NULL
                         OR recurring_send_retry_after <= %(now)s)
                    %(among)s
@@ -216,6 +227,7 @@ class AccountMove(models.Model):
         return self.search_count(
             [
                 ("recurring_send_state", "=", "to_send"),
+                ("state", "=", "posted"),
                 "|",
                 ("recurring_send_retry_after", "=", False),
                 ("recurring_send_retry_after", "<=", now),
@@ -233,7 +245,8 @@ class AccountMove(models.Model):
         the invoice could not be sent."""
         self.ensure_one()
         invoice = self.with_context(
-            mail_notify_force_send=False, recurring_invoice_send=self.id
+            mail_notify_force_send=False,
+            recurring_invoice_send=trusted.Trusted(self.id),
         )
         sender = invoice.env["account.move.send"]
         method = sender._get_default_sending_method(invoice)
@@ -404,14 +417,14 @@ class AccountMove(models.Model):
                 continue
             mail_template.with_context(
                 lang=user.lang,
-                recurring_job_mail=True,
+                recurring_job_mail=trusted.JOB,
                 recurring_adjusted=user_adjusted._recurring_summary_rows(user.lang),
                 **user_records._recurring_summary_context(user, now),
             ).send_mail(user.id, email_layout_xmlid="mail.mail_notification_light")
         invoices = records.filtered("recurring_send_to_report")
         invoices._recurring_write({"recurring_send_to_report": False})
         (records - invoices)._recurring_write({"recurring_make_to_report": False})
-        adjusted.write({"to_report": False})
+        adjusted._recurring_as_job().write({"to_report": False})
         return len(by_user)
 
     def _recurring_summary_context(self, user, now):

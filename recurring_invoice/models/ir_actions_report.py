@@ -10,7 +10,9 @@ unless set); every other PDF keeps Odoo's delay.
 
 from odoo import models
 
-DEFAULT_PRINT_DELAY = "0"
+from ..tools import trusted
+
+DEFAULT_PRINT_DELAY = 0
 
 
 class IrActionsReport(models.Model):
@@ -30,13 +32,11 @@ class IrActionsReport(models.Model):
             set_viewport_size=set_viewport_size,
         )
         if (
-            self.env.context.get("recurring_invoice_send")
+            trusted.get(self.env.context, "recurring_invoice_send")
             and "--javascript-delay" in args
         ):
-            delay = (
-                self.env["ir.config_parameter"]
-                .sudo()
-                .get_param("recurring_invoice.print_delay", DEFAULT_PRINT_DELAY)
+            delay = self.env["account.move"]._recurring_int_param(
+                "recurring_invoice.print_delay", DEFAULT_PRINT_DELAY, minimum=0
             )
-            args[args.index("--javascript-delay") + 1] = str(int(delay))
+            args[args.index("--javascript-delay") + 1] = str(delay)
         return args

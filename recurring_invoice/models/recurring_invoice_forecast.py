@@ -106,7 +106,9 @@ class RecurringInvoiceForecast(models.Model):
 
     @api.model
     def action_open_forecast(self):
-        """Fill the report for this user, then open it."""
+        """Fill the report for this user, then open it: for the users who may
+        read it (Billing, Accounting readers), as its access rights say."""
+        self.check_access("read")
         self._recurring_refresh()
         return self.env["ir.actions.act_window"]._for_xml_id(
             "recurring_invoice.action_recurring_invoice_forecast"

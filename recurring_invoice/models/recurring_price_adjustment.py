@@ -37,6 +37,7 @@ PERCENT_HELP = (
 
 class RecurringPriceAdjustment(models.Model):
     _name = "recurring.price.adjustment"
+    _inherit = ["recurring.job.fields.mixin"]
     _description = "Recurring Invoice Price Adjustment"
     _order = "effective_date desc, id desc"
     _check_company_auto = True
@@ -66,6 +67,7 @@ class RecurringPriceAdjustment(models.Model):
         required=True,
         default="once",
         readonly=True,
+        recurring_job=True,
     )
     method = fields.Selection(
         METHODS,
@@ -85,13 +87,15 @@ class RecurringPriceAdjustment(models.Model):
         default="pending",
         readonly=True,
         index=True,
+        recurring_job=True,
     )
     applied_date = fields.Date(
         string="First Invoice For",
         readonly=True,
         help="The period start of the first invoice made at the new prices.",
+        recurring_job=True,
     )
-    applied_at = fields.Datetime(string="Applied On", readonly=True)
+    applied_at = fields.Datetime(string="Applied On", readonly=True, recurring_job=True)
     line_ids = fields.One2many(
         "recurring.price.adjustment.line",
         "adjustment_id",
@@ -104,6 +108,7 @@ class RecurringPriceAdjustment(models.Model):
         readonly=True,
         copy=False,
         help="Applied: to be listed in the next daily summary.",
+        recurring_job=True,
     )
 
     @api.depends("method", "percent", "effective_date", "kind")
@@ -125,11 +130,33 @@ class RecurringPriceAdjustment(models.Model):
         lang = self.env["res.lang"]._get_data(code=self.env.lang or "en_US")
         return f"{self.percent:+g} %".replace(".", lang.decimal_point or ".")
 
+    @api.model
+    def _recurring_check_percent(self, percent):
+        """Raise unless prices may change by ``percent`` (the dialog, a
+        scheduled adjustment and a template's yearly one alike)."""
+        if not prices.percent_in_range(percent):
+            largest = f"{prices.MAX_PERCENT:g}"
+            raise ValidationError(
+                _(
+                    "A price changes by a percentage above -100 %% and up to "
+                    "+%(max)s %%; for a larger change, type the new unit prices.",
+                    max=largest,
+                )
+            )
+
     @api.constrains("method", "percent")
     def _check_percent(self):
         for adjustment in self.filtered(lambda a: a.method == "percent"):
-            if adjustment.percent <= -100:
-                raise ValidationError(_("A price cannot go down by 100 % or more."))
+            if not adjustment.percent:
+                raise ValidationError(_("Enter the percentage the prices change by."))
+            self._recurring_check_percent(adjustment.percent)
+
+    @api.constrains("template_id", "effective_date", "state")
+    def _check_template_makes_it(self):
+        for adjustment in self.filtered(lambda a: a.state == "pending"):
+            adjustment.template_id._recurring_check_adjustable_from(
+                adjustment.effective_date
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_applied(self):
@@ -145,6 +172,12 @@ class RecurringPriceAdjustment(models.Model):
         if set(vals) - REPORT_FIELDS and self.filtered(lambda a: a.state == "applied"):
             raise UserError(_("An applied price adjustment cannot be changed."))
         return super().write(vals)
+
+    def _recurring_check_lines_editable(self):
+        if not self._recurring_is_job() and self.filtered(
+            lambda a: a.state == "applied"
+        ):
+            raise UserError(_("An applied price adjustment cannot be changed."))
 
     # --- for the price rules ---------------------------------------------------
     def _recurring_changes(self):

@@ -126,6 +126,30 @@ class ResCompany(models.Model):
                 _logger.exception("The Norwegian demo company could not be set up")
 
     @api.model
+    def _recurring_demo_template(
+        self, template_id, period, start, interval=1, days_ahead=0
+    ):
+        """Make the draft invoice ``template_id`` a template started on
+        ``start``, in the past, as if it had been made recurring then: the
+        demo shows some history (a user's template starts tomorrow at the
+        earliest, see ``_recurring_setup``). Set up by admin."""
+        start = fields.Date.to_date(start)
+        template = self.env["account.move"].browse(template_id)
+        template._recurring_write(
+            {
+                "recurring_state": "active",
+                "recurring_period": period,
+                "recurring_interval": interval,
+                "recurring_days_ahead": days_ahead,
+                "recurring_user_id": self.env.ref("base.user_admin").id,
+                "recurring_start_date": start,
+                "recurring_anchor_date": start,
+                "recurring_next_date": start,
+            }
+        )
+        return template
+
+    @api.model
     def _recurring_demo_record(self, name, record):
         """Give ``record`` the xml id ``recurring_invoice.<name>``, as demo
         data: uninstalling the add-on deletes the templates; the company
@@ -261,17 +285,12 @@ class ResCompany(models.Model):
                     ],
                 }
             )
-            template.write(
-                {
-                    "recurring_state": "active",
-                    "recurring_period": period,
-                    "recurring_interval": options.get("interval", 1),
-                    "recurring_days_ahead": options.get("days_ahead", 0),
-                    "recurring_user_id": admin.id,
-                    "recurring_start_date": start,
-                    "recurring_anchor_date": start,
-                    "recurring_next_date": start,
-                }
+            self._recurring_demo_template(
+                template.id,
+                period,
+                start,
+                interval=options.get("interval", 1),
+                days_ahead=options.get("days_ahead", 0),
             )
             templates |= self._recurring_demo_record(name, template)
         # The history: what was due before today began, made and sent then.

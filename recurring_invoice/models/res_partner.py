@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 from odoo import models
 
+from ..tools import trusted
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -12,7 +14,7 @@ class ResPartner(models.Model):
         then fail on each other's commit. When the job sends, only a customer
         whose sign-up type changes is written: the link, signed with the
         type and not the write date, is the same."""
-        if not self.env.context.get("recurring_invoice_send"):
+        if not trusted.get(self.env.context, "recurring_invoice_send"):
             return super().signup_prepare(signup_type=signup_type)
         changed = self.filtered(lambda partner: partner.signup_type != signup_type)
         if changed:

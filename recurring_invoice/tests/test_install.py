@@ -1,4 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import importlib.util
+from pathlib import Path
+
 import pytz
 
 from odoo.tests import Form, new_test_user, tagged
@@ -75,3 +78,33 @@ class TestInstall(RecurringInvoiceCase):
         )
         self.assertIn('name="action_recurring_invoice"', arch)
         self.assertIn('name="recurring_state"', arch)
+
+    def test_upgrade_gives_the_summary_its_price_adjustments(self):
+        """A database of 18.0.1.0.x has a summary template (kept from updates)
+        that cannot list price adjustments: the 18.0.1.1.0 migration loads the
+        add-on's own again, with its Norwegian, and leaves a current one be."""
+        migration = load_migration("18.0.1.1.0", "post-migration.py")
+        template = self.env.ref("recurring_invoice.mail_template_recurring_summary")
+        self.env["res.lang"]._activate_lang("nb_NO")
+        self.assertFalse(migration.reload_summary_template(self.env))
+        old = "<p>Hello, <t t-out='object.name'/>: the invoices sent today.</p>"
+        template.with_context(lang="en_US").body_html = old
+        template.with_context(lang="nb_NO").body_html = old.replace("Hello", "Hei")
+        self.assertTrue(migration.reload_summary_template(self.env))
+        # as Odoo does after the migration: the add-on's terms, not overwriting
+        self.env["ir.module.module"]._load_module_terms(
+            ["recurring_invoice"], ["nb_NO"]
+        )
+        self.assertIn("Prices adjusted", template.with_context(lang="en_US").body_html)
+        self.assertIn("Priser justert", template.with_context(lang="nb_NO").body_html)
+        self.assertFalse(migration.reload_summary_template(self.env))
+
+
+def load_migration(version, name):
+    """A migration script of the add-on, as Odoo runs it (its folder's name is
+    no Python package name)."""
+    path = Path(__file__).parents[1] / "migrations" / version / name
+    spec = importlib.util.spec_from_file_location(f"recurring_invoice_{version}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -259,7 +259,9 @@ class TestRecurringCron(RecurringInvoiceCase):
         self.run_cron(oslo(2027, 1, 31, 6, 15))
         with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
             with self.env.cr.savepoint():
-                self.Move.create(template._recurring_invoice_values(date(2027, 1, 31)))
+                self.Move._recurring_as_job().create(
+                    template._recurring_invoice_values(date(2027, 1, 31))
+                )
 
     def test_each_company_in_its_own_timezone(self):
         other_data = self.setup_other_company()

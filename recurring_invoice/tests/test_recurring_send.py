@@ -20,10 +20,12 @@ from odoo.addons.recurring_invoice.models.account_move_recurring_job import (
 from odoo.addons.recurring_invoice.models.account_move_recurring_send import (
     _collisions_not_logged,
 )
+from odoo.addons.recurring_invoice.tools.trusted import Trusted
 
 from .common import RecurringInvoiceCase, oslo
 
 LOGGER = "odoo.addons.recurring_invoice.models.account_move"
+JOB_LOGGER = "odoo.addons.recurring_invoice.models.account_move_recurring_job"
 MAIL_LOGGERS = (
     "odoo.addons.mail.models.mail_mail",
     "odoo.addons.recurring_invoice.models.mail_mail",
@@ -56,9 +58,7 @@ class TestRecurringSend(RecurringInvoiceCase):
                 invoice_user_id=self.accountant.id,
                 price=10.0 + n,
             )
-        self.env["ir.config_parameter"].set_param(
-            "recurring_invoice.send_batch_size", 0
-        )
+        self.env["ir.config_parameter"].set_param("recurring_invoice.hold_sending", "1")
         self.run_cron(oslo(2027, 1, 31, 6, 15))
         invoices = self.Move.search([("recurring_send_state", "=", "to_send")])
         self.assertEqual(len(invoices), count)
@@ -238,7 +238,7 @@ class TestRecurringSend(RecurringInvoiceCase):
             self.assertEqual(job._cron_recurring_invoices(batch_size=1), 2)
             self.assertEqual(triggers(), before + 1)
             self.env["ir.config_parameter"].set_param(
-                "recurring_invoice.send_batch_size", 0
+                "recurring_invoice.hold_sending", "1"
             )
             self.assertEqual(job._cron_recurring_invoices(batch_size=1), 0)
             self.assertEqual(triggers(), before + 1)
@@ -334,7 +334,7 @@ class TestRecurringSend(RecurringInvoiceCase):
         the same."""
         customer = self.customer.sudo()
         customer.signup_type = False
-        sending = customer.with_context(recurring_invoice_send=1)
+        sending = customer.with_context(recurring_invoice_send=Trusted(1))
         sending.signup_prepare()
         self.assertEqual(customer.signup_type, "signup")
         self.env.flush_all()
@@ -342,10 +342,12 @@ class TestRecurringSend(RecurringInvoiceCase):
         with patch.object(type(customer), "write", side_effect=AssertionError):
             sending.signup_prepare()
         self.assertEqual(customer._generate_signup_token(), token)
-        # elsewhere Odoo's own behaviour is unchanged
-        with patch.object(type(customer), "write", return_value=True) as write:
-            customer.signup_prepare()
-        write.assert_called_once_with({"signup_type": "signup"})
+        # elsewhere Odoo's own behaviour is unchanged, whatever a client's
+        # context says
+        for other in (customer, customer.with_context(recurring_invoice_send=1)):
+            with patch.object(type(customer), "write", return_value=True) as write:
+                other.signup_prepare()
+            write.assert_called_once_with({"signup_type": "signup"})
 
     def test_only_one_worker_finishes_the_morning(self):
         """Two workers that both find nothing left: the summaries and the next
@@ -386,7 +388,7 @@ class TestRecurringSend(RecurringInvoiceCase):
         company's billing administrators are."""
         gone = self.salesperson_who_leaves()
         template = self.make_template(partner=self.customer, invoice_user_id=gone.id)
-        template.recurring_user_id = self.accountant
+        template._recurring_write({"recurring_user_id": self.accountant.id})
         new_test_user(
             self.env,
             "anne",
@@ -441,10 +443,10 @@ class TestRecurringSend(RecurringInvoiceCase):
                     price=100.0 + n,
                     start=day,
                 )
-            templates.recurring_user_id = gone
+            templates._recurring_write({"recurring_user_id": gone.id})
             gone.active = False
             self.env["ir.config_parameter"].set_param(
-                "recurring_invoice.send_batch_size", 0
+                "recurring_invoice.hold_sending", "1"
             )
             self.run_cron(oslo(day.year, day.month, day.day, 6, 15))
             templates.recurring_invoice_ids._recurring_write(
@@ -530,7 +532,7 @@ class TestRecurringSend(RecurringInvoiceCase):
         with_one = self.count_queries(template._recurring_panel_html)
         # 199 more invoices of the template (drafts are enough for the panel)
         values = template.copy_data()[0]
-        self.Move.create(
+        self.Move._recurring_as_job().create(
             [
                 {
                     **values,
@@ -560,10 +562,20 @@ class TestRecurringSend(RecurringInvoiceCase):
             )
             return args[args.index("--javascript-delay") + 1]
 
+        job = {"recurring_invoice_send": Trusted(1)}
         self.assertEqual(delay({}), "1000")  # Odoo's, for every other PDF
-        self.assertEqual(delay({"recurring_invoice_send": 1}), "0")
-        self.env["ir.config_parameter"].set_param("recurring_invoice.print_delay", 250)
-        self.assertEqual(delay({"recurring_invoice_send": 1}), "250")
+        self.assertEqual(delay({"recurring_invoice_send": 1}), "1000")  # a client's
+        self.assertEqual(delay(job), "0")
+        params = self.env["ir.config_parameter"]
+        params.set_param("recurring_invoice.print_delay", 250)
+        self.assertEqual(delay(job), "250")
+        # not a whole number of milliseconds: the default, told once in the log
+        for wrong in ("-5", "soon"):
+            params.set_param("recurring_invoice.print_delay", wrong)
+            with self.assertLogs(JOB_LOGGER, "WARNING") as logged:
+                self.assertEqual(delay(job), "0")
+                self.assertEqual(delay(job), "0")
+            self.assertEqual(len(logged.output), 1)
 
     # --- the mail server refuses, is slow, rate-limits ---------------------
     def invoice_mail(self, invoice):
@@ -701,15 +713,13 @@ class TestRecurringSend(RecurringInvoiceCase):
         """An employee following the invoice gets their own copy of its e-mail;
         when only that copy never goes, the customer has the invoice: it stays
         sent and is not reported."""
-        self.env["ir.config_parameter"].set_param(
-            "recurring_invoice.send_batch_size", 0
-        )
+        self.env["ir.config_parameter"].set_param("recurring_invoice.hold_sending", "1")
         template = self.make_template(partner=self.customer)
         self.run_cron(oslo(2027, 1, 31, 6, 15))  # made, not sent yet
         invoice = template.recurring_invoice_ids
         invoice.message_subscribe(self.accountant.partner_id.ids)
         self.env["ir.config_parameter"].set_param(
-            "recurring_invoice.send_batch_size", 10
+            "recurring_invoice.hold_sending", False
         )
         self.run_cron(oslo(2027, 1, 31, 6, 16))
         mails = self.invoice_mail(invoice)

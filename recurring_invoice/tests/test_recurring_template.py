@@ -269,6 +269,8 @@ class TestRecurringTemplate(RecurringInvoiceCase):
             with self.assertRaises(AccessError):
                 getattr(template.with_user(reader), method)()
         with self.assertRaises(AccessError):
+            template.with_user(reader).write({"recurring_interval": 2})
+        with self.assertRaises(UserError):  # the job's own field: for nobody
             template.with_user(reader).write({"recurring_state": "paused"})
         self.assertEqual(template.recurring_state, "active")
         billing = new_test_user(

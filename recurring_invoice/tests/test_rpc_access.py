@@ -39,6 +39,14 @@ class TestRecurringRpcAccess(AccountTestInvoicingHttpCommon):
             company_id=cls.env.company.id,
             company_ids=[cls.env.company.id],
         )
+        cls.billing = new_test_user(
+            cls.env,
+            "billing",
+            groups="account.group_account_invoice",
+            company_id=cls.env.company.id,
+            company_ids=[cls.env.company.id],
+        )
+        cls.portal = new_test_user(cls.env, "rpc_portal", groups="base.group_portal")
         other = cls.setup_other_company()["company"]
         cls.outsider = new_test_user(
             cls.env,
@@ -48,21 +56,29 @@ class TestRecurringRpcAccess(AccountTestInvoicingHttpCommon):
             company_ids=[other.id],
         )
 
-    def call(self, login, method, args, kwargs=None):
+    def call(self, login, method, args, kwargs=None, model="account.move"):
         self.authenticate(login, login)
         return self.make_jsonrpc_request(
             "/web/dataset/call_kw",
             {
-                "model": "account.move",
+                "model": model,
                 "method": method,
                 "args": args,
                 "kwargs": kwargs or {},
             },
         )
 
-    def assert_refused(self, login, method, args, kwargs=None, error="AccessError"):
+    def assert_refused(
+        self,
+        login,
+        method,
+        args,
+        kwargs=None,
+        error="AccessError",
+        model="account.move",
+    ):
         with mute_logger("odoo.http"), self.assertRaises(JsonRpcException) as caught:
-            self.call(login, method, args, kwargs)
+            self.call(login, method, args, kwargs, model=model)
         self.assertIn(error, caught.exception.args[0])
 
     def test_reader_cannot_control_templates(self):
@@ -74,7 +90,9 @@ class TestRecurringRpcAccess(AccountTestInvoicingHttpCommon):
             "action_recurring_invoice",
         ):
             self.assert_refused("reader", method, [ids])
-        self.assert_refused("reader", "write", [ids, {"recurring_state": "ended"}])
+        self.assert_refused(
+            "reader", "write", [ids, {"recurring_state": "ended"}], error="Error"
+        )
         # the job's own methods are private: not callable through RPC at all
         self.assert_refused(
             "reader", "_cron_recurring_invoices", [], error="AccessError"
@@ -90,5 +108,51 @@ class TestRecurringRpcAccess(AccountTestInvoicingHttpCommon):
         self.assertNotIn(self.template.id, found)
         self.assert_refused("outsider", "read", [ids, ["recurring_state"]])
         self.assert_refused("outsider", "action_recurring_stop", [ids])
-        self.assert_refused("outsider", "write", [ids, {"recurring_state": "paused"}])
+        self.assert_refused(
+            "outsider", "write", [ids, {"recurring_state": "paused"}], error="Error"
+        )
         self.assertEqual(self.template.recurring_state, "active")
+
+    def test_billing_user_cannot_bend_the_template_over_rpc(self):
+        """What the web client's RPC lets a billing user call: the job's
+        fields (even with the job's context key), Odoo's switch into a credit
+        note, a draft linked as a made invoice."""
+        ids = [self.template.id]
+        self.assert_refused(
+            "billing",
+            "write",
+            [ids, {"recurring_next_date": "2026-01-31"}],
+            {"context": {"recurring_job": True}},
+            error="UserError",
+        )
+        self.assert_refused(
+            "billing", "action_switch_move_type", [ids], error="UserError"
+        )
+        [draft] = self.call(
+            "billing",
+            "create",
+            [[{"move_type": "out_invoice", "partner_id": self.partner_a.id}]],
+        )
+        self.assert_refused(
+            "billing",
+            "write",
+            [[draft], {"recurring_template_id": self.template.id}],
+            error="UserError",
+        )
+        self.assertEqual(self.template.move_type, "out_invoice")
+        self.assertEqual(self.template.recurring_next_date, date(2027, 1, 31))
+        # what the user may do: pause it
+        self.call("billing", "action_recurring_pause", [ids])
+        self.assertEqual(self.template.recurring_state, "paused")
+
+    def test_portal_user_cannot_fill_the_forecast(self):
+        self.assert_refused(
+            "rpc_portal",
+            "action_open_forecast",
+            [],
+            model="recurring.invoice.forecast",
+        )
+        action = self.call(
+            "reader", "action_open_forecast", [], model="recurring.invoice.forecast"
+        )
+        self.assertEqual(action["res_model"], "recurring.invoice.forecast")

@@ -36,14 +36,27 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 __all__ = [
+    "MAX_PERCENT",
     "Change",
     "Line",
     "amounts",
     "apply",
     "due",
     "in_force",
+    "percent_in_range",
     "round_price",
 ]
+
+#: The largest change by a percentage: +100 % doubles the prices; a larger
+#: change is typed as new prices. The smallest is just above -100 %: a price
+#: cannot fall to nothing by a percentage.
+MAX_PERCENT = 100.0
+
+
+def percent_in_range(percent: float) -> bool:
+    """Whether prices may change by ``percent``: above -100 and at most
+    MAX_PERCENT."""
+    return -100 < percent <= MAX_PERCENT
 
 
 @dataclasses.dataclass(frozen=True)

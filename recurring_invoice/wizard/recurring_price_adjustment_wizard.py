@@ -137,7 +137,7 @@ class RecurringPriceAdjustmentWizard(models.TransientModel):
         self.ensure_one()
         if not self.effective_date or not self.template_ids:
             return False
-        if self.method == "percent" and self.percent <= -100:
+        if self.method == "percent" and not prices.percent_in_range(self.percent):
             return False
         rows = []
         for template in self.template_ids._origin[:PREVIEW_TEMPLATES]:
@@ -172,15 +172,12 @@ class RecurringPriceAdjustmentWizard(models.TransientModel):
     def _check(self):
         self.ensure_one()
         templates = self.template_ids
-        if templates.filtered(lambda t: t.recurring_state not in ("active", "paused")):
-            raise UserError(
-                _("Only active or paused recurring invoices can be adjusted.")
-            )
         if self.method == "percent":
             if not self.percent:
                 raise UserError(_("Enter the percentage the prices change by."))
-            if self.percent <= -100:
-                raise UserError(_("A price cannot go down by 100 % or more."))
+            self.env["recurring.price.adjustment"]._recurring_check_percent(
+                self.percent
+            )
         else:
             if len(templates) != 1:
                 raise UserError(
@@ -190,15 +187,7 @@ class RecurringPriceAdjustmentWizard(models.TransientModel):
                 raise UserError(_("A unit price cannot be negative."))
             if all(line.new_price == line.old_price for line in self.line_ids):
                 raise UserError(_("Type at least one new unit price."))
-        for template in templates:
-            if template._recurring_first_made_from(self.effective_date) is None:
-                raise UserError(
-                    _(
-                        "%(template)s makes no invoice on or after %(date)s.",
-                        template=template.display_name,
-                        date=fields.Date.to_string(self.effective_date),
-                    )
-                )
+        templates._recurring_check_adjustable_from(self.effective_date)
 
     def action_confirm(self):
         self.ensure_one()

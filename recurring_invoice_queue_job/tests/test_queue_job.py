@@ -13,6 +13,7 @@ from odoo.addons.recurring_invoice.tests.common import RecurringInvoiceCase, osl
 MORNING = oslo(2027, 1, 31, 6, 15)
 CHANNEL = "root.recurring_invoice"
 LOGGER = "odoo.addons.recurring_invoice_queue_job.models.account_move"
+CORE_JOB_LOGGER = "odoo.addons.recurring_invoice.models.account_move_recurring_job"
 
 
 @tagged("post_install", "-at_install")
@@ -106,10 +107,23 @@ class TestQueueJob(RecurringInvoiceCase):
         self.assertEqual(self.jobs("_recurring_job_make"), makes)
         self.assertEqual(self.jobs("_recurring_job_finish"), finish)
 
+    def test_batch_size_that_is_no_positive_number_falls_back(self):
+        """As in the core: a batch size of 0 (or -1, or "ten") would enqueue
+        nothing, or crash; the default is used, with one warning."""
+        templates = self.make_templates(3)
+        self.env["ir.config_parameter"].sudo().set_param(
+            "recurring_invoice.batch_size", "0"
+        )
+        with self.assertLogs(CORE_JOB_LOGGER, "WARNING") as logged:
+            self.run_cron()
+        [make] = self.jobs("_recurring_job_make")
+        self.assertEqual(sorted(make.args[1]), sorted(templates.ids))
+        self.assertEqual(len(logged.output), 1)
+
     def test_sending_action_enqueues_send_jobs_in_its_batches(self):
         templates = self.make_templates(3)
         self.env["ir.config_parameter"].sudo().set_param(
-            "recurring_invoice.send_batch_size", 0
+            "recurring_invoice.hold_sending", "1"
         )
         self.run_cron()
         self.perform(self.jobs("_recurring_job_make"))

@@ -1,0 +1,367 @@
+"""`make mutants`: each guard of the add-on has a test that fails without it.
+
+Each mutant below takes one guard out of the add-on's code (one exact piece
+of a file replaced), runs the tests that should catch it, and puts the file
+back. The add-on is installed once into a throw-away database; the tests run
+on it as Odoo's post-install tests (no update is needed: every mutant is in
+Python). First the same tests run on the code as it is: they must pass. The
+last line says how many mutants were caught; a mutant that survives (its
+tests pass without the guard) fails the run.
+
+    python3 -m scripts.guard_mutants [--only NAME]
+"""
+
+import argparse
+import dataclasses
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from harness.driver import ADDON, NO_SERVER, Odoo, say
+from harness.odoo_cache import OdooMissing
+from harness.odoo_install import ROOT
+
+RESULT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
+MODELS = f"{ADDON}/models"
+INTEGRITY = "TestRecurringIntegrity"
+
+
+@dataclasses.dataclass(frozen=True)
+class Mutant:
+    name: str
+    path: str
+    old: str
+    new: str
+    tests: tuple
+
+    def tags(self):
+        return ",".join(f"/{ADDON}:{test}" for test in self.tests)
+
+
+def integrity(*names):
+    return tuple(f"{INTEGRITY}.test_{name}" for name in names)
+
+
+MUTANTS = [
+    Mutant(
+        "the job's fields: write",
+        f"{MODELS}/recurring_job_fields_mixin.py",
+        "    def write(self, vals):\n        if not self._recurring_is_job():",
+        "    def write(self, vals):\n        if False:",
+        integrity(
+            "job_fields_of_a_template_are_not_written_by_hand",
+            "job_fields_of_a_made_invoice_are_not_written_by_hand",
+            "no_draft_is_linked_to_a_template_by_hand",
+            "posted_invoice_or_bill_is_not_turned_into_a_template",
+            "template_with_history_keeps_its_state_and_stays",
+        )
+        + (
+            "TestRecurringRpcAccess.test_billing_user_cannot_bend_the_template_over_rpc",
+        ),
+    ),
+    Mutant(
+        "the job's fields: create, copy, import",
+        f"{MODELS}/recurring_job_fields_mixin.py",
+        "    def create(self, vals_list):\n        if not self._recurring_is_job():",
+        "    def create(self, vals_list):\n        if False:",
+        integrity(
+            "no_template_is_created_copied_or_imported_running",
+            "adjustment_is_created_scheduled_and_applied_by_the_job",
+        ),
+    ),
+    Mutant(
+        "context keys only the add-on sets",
+        f"{ADDON}/tools/trusted.py",
+        "return value.value if isinstance(value, Trusted) else default",
+        "return value.value if isinstance(value, Trusted) else (value or default)",
+        integrity("job_context_keys_from_a_client_do_nothing")
+        + (
+            "TestRecurringSend.test_job_pdfs_skip_odoo_wait_for_scripts",
+            "TestRecurringRpcAccess.test_billing_user_cannot_bend_the_template_over_rpc",
+        ),
+    ),
+    Mutant(
+        "the template link checks the company",
+        f"{MODELS}/account_move.py",
+        '        index="btree_not_null",\n        check_company=True,',
+        '        index="btree_not_null",',
+        integrity("template_link_checks_the_company"),
+    ),
+    Mutant(
+        "a template stays a customer invoice",
+        f"{MODELS}/account_move.py",
+        'if templates.filtered(lambda m: m.move_type != vals["move_type"]):',
+        "if False:",
+        integrity("switch_into_credit_note_refused"),
+    ),
+    Mutant(
+        "a made invoice stays an invoice",
+        f"{MODELS}/account_move.py",
+        'if made.filtered(lambda m: m.move_type != vals["move_type"]):',
+        "if False:",
+        integrity("made_invoice_stays_an_invoice"),
+    ),
+    Mutant(
+        "a template stays a draft",
+        f"{MODELS}/account_move.py",
+        'if templates and vals.get("state", "draft") != "draft":',
+        "if False:",
+        integrity("template_is_never_posted_or_cancelled_by_a_write"),
+    ),
+    Mutant(
+        "no auto-post on a template",
+        f"{MODELS}/account_move.py",
+        'if templates and auto_post != "no":',
+        "if False:",
+        integrity("no_auto_post_on_templates_and_their_invoices"),
+    ),
+    Mutant(
+        "no auto-post copies of a made invoice",
+        f"{MODELS}/account_move.py",
+        "if made and auto_post not in MADE_INVOICE_AUTO_POST:",
+        "if False:",
+        integrity("no_auto_post_on_templates_and_their_invoices"),
+    ),
+    Mutant(
+        "schedule fields on running templates only",
+        f"{MODELS}/account_move.py",
+        "if others._recurring_changed_fields(vals, TEMPLATE_FIELDS):",
+        "if False:",
+        integrity("schedule_fields_belong_to_running_templates"),
+    ),
+    Mutant(
+        "a template's schedule is edited by billing users",
+        f"{MODELS}/account_move.py",
+        (
+            "            return\n"
+            "        self._recurring_check_access()\n"
+            "        if self._recurring_is_job():"
+        ),
+        "            return\n        if self._recurring_is_job():",
+        ("TestRecurringTemplate.test_only_billing_users_control_templates",),
+    ),
+    Mutant(
+        "history counted whether the user sees it or not",
+        f"{MODELS}/account_move.py",
+        (
+            "        if self.ids and self.sudo().search_count(\n"
+            '            [("recurring_template_id", "in", self.ids)], limit=1\n'
+            "        ):"
+        ),
+        '        if self.filtered("recurring_invoice_ids"):',
+        integrity("history_counts_invoices_the_user_does_not_see"),
+    ),
+    Mutant(
+        "starting again checks as the first time (setup)",
+        f"{MODELS}/account_move.py",
+        (
+            "            move._recurring_check_eligible()\n"
+            "            made = last_made.get(move.id)"
+        ),
+        (
+            "            if not move.recurring_state:\n"
+            "                move._recurring_check_eligible()\n"
+            "            made = last_made.get(move.id)"
+        ),
+        integrity("start_again_checks_as_the_first_time"),
+    ),
+    Mutant(
+        "an archived customer is not made recurring",
+        f"{MODELS}/account_move.py",
+        "            if not move.partner_id.active:",
+        "            if False:",
+        integrity("start_again_checks_as_the_first_time"),
+    ),
+    Mutant(
+        "starting again never makes a period twice",
+        f"{MODELS}/account_move.py",
+        "if made and start_date <= made:",
+        "if False:",
+        integrity("start_again_never_makes_a_period_twice"),
+    ),
+    Mutant(
+        "a number of invoices counts from the (re)start",
+        f"{MODELS}/account_move_recurring_schedule.py",
+        "self.recurring_max_invoices - self.recurring_made_count",
+        "self.recurring_max_invoices - self.recurring_invoice_count",
+        integrity("start_again_after_n_invoices_counts_from_the_restart"),
+    ),
+    Mutant(
+        "the invoice e-mail is an e-mail template of invoices",
+        f"{MODELS}/account_move.py",
+        "if move.recurring_mail_template_id.sudo().model != self._name:",
+        "if False:",
+        integrity("invoice_email_is_an_invoice_template"),
+    ),
+    Mutant(
+        "a percentage within its range",
+        f"{MODELS}/recurring_price_adjustment.py",
+        "        if not prices.percent_in_range(percent):",
+        "        if percent <= -100:",
+        integrity("adjustment_prices_and_percentages_are_sane"),
+    ),
+    Mutant(
+        "no negative unit price",
+        f"{MODELS}/recurring_price_adjustment_line.py",
+        "if self.filtered(lambda line: line.new_price < 0):",
+        "if False:",
+        integrity("adjustment_prices_and_percentages_are_sane"),
+    ),
+    Mutant(
+        "an adjustment changes its own template's lines",
+        f"{MODELS}/recurring_price_adjustment_line.py",
+        "if line.move_line_id.move_id != line.adjustment_id.template_id:",
+        "if False:",
+        integrity("adjustment_changes_its_own_template_only"),
+    ),
+    Mutant(
+        "adjustments of running templates only",
+        f"{MODELS}/recurring_price_adjustment.py",
+        (
+            '        for adjustment in self.filtered(lambda a: a.state == "pending"):\n'
+            "            adjustment.template_id._recurring_check_adjustable_from("
+        ),
+        (
+            "        for adjustment in self.browse():\n"
+            "            adjustment.template_id._recurring_check_adjustable_from("
+        ),
+        integrity("adjustment_of_an_ended_template_refused"),
+    ),
+    Mutant(
+        "an applied adjustment's lines stay",
+        f"{MODELS}/recurring_price_adjustment.py",
+        (
+            "        if not self._recurring_is_job() and self.filtered(\n"
+            '            lambda a: a.state == "applied"\n'
+            "        ):"
+        ),
+        "        if False:",
+        integrity("applied_adjustment_is_immutable"),
+    ),
+    Mutant(
+        "portal users read no sending error",
+        f"{MODELS}/account_move_recurring_send.py",
+        (
+            'help="Why the invoice could not be sent, or its e-mail not delivered.",\n'
+            '        groups="base.group_user",'
+        ),
+        'help="Why the invoice could not be sent, or its e-mail not delivered.",',
+        integrity("portal_reads_no_bookkeeping_of_its_invoices"),
+    ),
+    Mutant(
+        "portal users open no template",
+        f"{MODELS}/account_move.py",
+        "        if not self.env.su and not self.env.user._is_internal():",
+        "        if False:",
+        integrity("portal_opens_no_template_from_its_invoice"),
+    ),
+    Mutant(
+        "the forecast checks its readers",
+        f"{MODELS}/recurring_invoice_forecast.py",
+        '        self.check_access("read")\n        self._recurring_refresh()',
+        "        self._recurring_refresh()",
+        integrity("forecast_is_for_billing_and_accounting_users")
+        + ("TestRecurringRpcAccess.test_portal_user_cannot_fill_the_forecast",),
+    ),
+    Mutant(
+        "a batch size is a positive number",
+        f"{MODELS}/account_move_recurring_job.py",
+        "if value is not None and value >= minimum:",
+        "if value is not None:",
+        integrity("batch_size_that_is_no_positive_number_falls_back")
+        + ("TestRecurringSend.test_job_pdfs_skip_odoo_wait_for_scripts",),
+    ),
+    Mutant(
+        "only posted invoices are sent",
+        f"{MODELS}/account_move_recurring_send.py",
+        (
+            "                 WHERE recurring_send_state = 'to_send'\n"
+            "                   AND state = 'posted'"
+        ),
+        "                 WHERE recurring_send_state = 'to_send'",
+        integrity("reset_and_post_again_makes_no_second_invoice"),
+    ),
+    Mutant(
+        "the upgrade loads the summary's translations again",
+        f"{ADDON}/migrations/18.0.1.1.0/post-migration.py",
+        "    env.flush_all()\n    env.cr.execute(",
+        "    return True\n    env.cr.execute(",
+        ("TestInstall.test_upgrade_gives_the_summary_its_price_adjustments",),
+    ),
+]
+
+
+def run_tests(odoo, db, tags, log):
+    """Run the tests ``tags`` on ``db``: (failed + errors, tests run)."""
+    odoo.run(
+        db,
+        "--test-enable",
+        "--test-tags",
+        tags,
+        "--stop-after-init",
+        *NO_SERVER,
+        log=log,
+    )
+    found = RESULT.findall(Path(log).read_text(errors="replace"))
+    if not found:
+        return None, 0
+    failed, errors, total = map(int, found[-1])
+    return failed + errors, total
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", help="run the mutants whose name contains this")
+    args = parser.parse_args(argv)
+    mutants = [m for m in MUTANTS if not args.only or args.only in m.name]
+    try:
+        odoo = Odoo()
+    except OdooMissing as error:
+        say(f"Missing: {error}")
+        return 1
+    logs = Path(tempfile.mkdtemp(prefix="ri_mutants_"))
+    survivors = []
+    try:
+        with odoo.throwaway_database("mutants") as db:
+            if odoo.install(db, [ADDON, "l10n_no"], log=logs / "install.log"):
+                say(f"install failed: {logs / 'install.log'}")
+                return 1
+            tags = ",".join(sorted({m.tags() for m in mutants}))
+            bad, total = run_tests(odoo, db, tags, logs / "baseline.log")
+            if bad or not total:
+                say(f"the tests fail on the code as it is: {logs / 'baseline.log'}")
+                return 1
+            say(f"baseline: {total} tests pass")
+            for n, mutant in enumerate(mutants, 1):
+                path = ROOT / mutant.path
+                source = path.read_text()
+                if source.count(mutant.old) != 1:
+                    say(f"{mutant.name}: its guard is not found once in {mutant.path}")
+                    survivors.append(mutant)
+                    continue
+                try:
+                    path.write_text(source.replace(mutant.old, mutant.new))
+                    bad, total = run_tests(
+                        odoo, db, mutant.tags(), logs / f"mutant_{n}.log"
+                    )
+                finally:
+                    path.write_text(source)
+                caught = bool(bad)
+                say(
+                    f"{'caught  ' if caught else 'SURVIVED'} {mutant.name}: "
+                    f"{bad or 0} of {total} tests fail without it"
+                )
+                if not caught:
+                    survivors.append(mutant)
+    finally:
+        odoo.close()
+    say(
+        f"{len(mutants) - len(survivors)} of {len(mutants)} guards caught by "
+        f"their tests (logs in {logs})"
+    )
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
