@@ -29,15 +29,17 @@ def create_computed_columns(cr):
 
 
 def uninstall_hook(env):
-    """Give back Odoo's invoice actions the domain they had before installing;
+    """Give back Odoo's invoice and journal entry actions the domain they had
+    before installing;
     the Norwegian demo company stays: its accounting cannot be deleted."""
     env["ir.model.data"].search(
         [("module", "=", "recurring_invoice"), ("name", "=", "demo_company_no")]
     ).unlink()
-    for xmlid in (
-        "account.action_move_out_invoice_type",
-        "account.action_move_out_invoice",
+    for xmlid, domain in (
+        ("account.action_move_out_invoice_type", INVOICE_ACTIONS_DOMAIN),
+        ("account.action_move_out_invoice", INVOICE_ACTIONS_DOMAIN),
+        ("account.action_move_journal_line", False),
     ):
         action = env.ref(xmlid, raise_if_not_found=False)
         if action:
-            action.domain = INVOICE_ACTIONS_DOMAIN
+            action.domain = domain

@@ -25,6 +25,7 @@ from harness.odoo_install import ROOT
 RESULT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
 MODELS = f"{ADDON}/models"
 INTEGRITY = "TestRecurringIntegrity"
+LEDGER = "TestRecurringLedger"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +42,10 @@ class Mutant:
 
 def integrity(*names):
     return tuple(f"{INTEGRITY}.test_{name}" for name in names)
+
+
+def ledger(*names):
+    return tuple(f"{LEDGER}.test_{name}" for name in names)
 
 
 MUTANTS = [
@@ -288,6 +293,94 @@ MUTANTS = [
         "    env.flush_all()\n    env.cr.execute(",
         "    return True\n    env.cr.execute(",
         ("TestInstall.test_upgrade_gives_the_summary_its_price_adjustments",),
+    ),
+    # --- a template is no draft entry of the books (issue 23) ---------------
+    Mutant(
+        "lock dates leave templates out",
+        f"{MODELS}/res_company.py",
+        "        return super(\n"
+        "            ResCompany, self.with_context(**{TEMPLATES_OUT: trusted.JOB})\n"
+        "        )._validate_locks(values)",
+        "        return super()._validate_locks(values)",
+        ledger(
+            "every_lock_date_is_set_with_running_templates",
+            "hard_lock_still_refused_for_a_plain_draft",
+            "job_goes_on_after_a_lock",
+        ),
+    ),
+    Mutant(
+        "the templates-out context acts",
+        f"{MODELS}/account_move.py",
+        "        if trusted.get(self.env.context, TEMPLATES_OUT):",
+        "        if False:",
+        ledger(
+            "every_lock_date_is_set_with_running_templates",
+            "sales_dashboard_counts_no_template_as_a_draft",
+        ),
+    ),
+    Mutant(
+        "the sales dashboard counts no template",
+        f"{MODELS}/account_journal.py",
+        "        return super(\n"
+        "            AccountJournal,"
+        " self.with_context(**{TEMPLATES_OUT: trusted.JOB})\n"
+        "        )._get_draft_sales_purchases_query()",
+        "        return super()._get_draft_sales_purchases_query()",
+        ledger("sales_dashboard_counts_no_template_as_a_draft"),
+    ),
+    Mutant(
+        "the templates list hides archived ones",
+        f"{MODELS}/account_move.py",
+        "        elif self.env.context.get(HIDE_ARCHIVED)"
+        " and not _asks_archived(domain):",
+        "        elif False:",
+        ledger("stopped_template_is_archived_and_restored"),
+    ),
+    Mutant(
+        "a running template is not archived",
+        f"{MODELS}/account_move.py",
+        "        if running:\n            raise UserError(\n                _(\n"
+        '                    "Stop the recurring invoice',
+        "        if False:\n            raise UserError(\n                _(\n"
+        '                    "Stop the recurring invoice',
+        ledger("running_template_is_stopped_before_archiving"),
+    ),
+    Mutant(
+        "archiving is for billing users",
+        f"{MODELS}/account_move.py",
+        '        under its Archived filter), their invoices untouched and linked."""\n'
+        "        self._recurring_check_access()",
+        '        under its Archived filter), their invoices untouched and linked."""',
+        ledger("archive_is_for_billing_users"),
+    ),
+    Mutant(
+        "an archived template is restored before starting",
+        f"{MODELS}/account_move.py",
+        '            if move.recurring_state == "archived":\n'
+        "                raise UserError(",
+        "            if False:\n                raise UserError(",
+        ledger("archived_template_is_restored_before_starting_again"),
+    ),
+    Mutant(
+        "a refused delete says to stop first",
+        f"{MODELS}/account_move.py",
+        "            if running:\n                raise UserError(",
+        "            if False:\n                raise UserError(",
+        ledger("delete_says_what_can_be_done"),
+    ),
+    Mutant(
+        "an end date needs 'ends on a date'",
+        f"{ADDON}/wizard/recurring_invoice_wizard.py",
+        '            if wizard.end_date and wizard.end_type != "date":',
+        "            if False:",
+        ledger("end_date_without_ends_on_a_date_is_refused"),
+    ),
+    Mutant(
+        "every other period in a word",
+        f"{MODELS}/account_move_recurring_schedule.py",
+        "    elif interval == 2 and every_other:",
+        "    elif False:",
+        ledger("schedule_in_words_in_norwegian"),
     ),
 ]
 

@@ -21,11 +21,32 @@ from textwrap import shorten
 
 from odoo import Command, _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.osv import expression
 from odoo.tools import format_date
 
-from ..tools import recurrence
+from ..tools import recurrence, trusted
 
 PERIOD_PLACEHOLDER = "{period}"
+
+#: The context key under which searches of journal entries leave templates
+#: out (a value of tools/trusted.py): see _where_calc.
+TEMPLATES_OUT = "recurring_templates_out"
+
+#: The context key of the templates list: archived templates are left out of
+#: its searches unless the domain asks for them (see _where_calc).
+HIDE_ARCHIVED = "recurring_hide_archived"
+
+
+def _asks_archived(domain):
+    """Whether ``domain`` names the Archived state of templates."""
+    for leaf in domain or ():
+        if expression.is_leaf(leaf) and leaf[0] == "recurring_state":
+            value = leaf[2]
+            values = value if isinstance(value, list | tuple) else [value]
+            if "archived" in values:
+                return True
+    return False
+
 
 #: What a user may change on a running template (active or paused), as
 #: Billing users: its schedule from the next invoice on (the constraints and
@@ -55,14 +76,20 @@ class AccountMove(models.Model):
 
     # --- the template -----------------------------------------------------
     recurring_state = fields.Selection(
-        [("active", "Active"), ("paused", "Paused"), ("ended", "Ended")],
+        [
+            ("active", "Active"),
+            ("paused", "Paused"),
+            ("ended", "Ended"),
+            ("archived", "Archived"),
+        ],
         string="Recurrence",
         copy=False,
         readonly=True,
         index=True,
         tracking=True,
         help="Set on recurring templates only: Active templates make their "
-        "invoices on each due date; Paused and Ended ones make none.",
+        "invoices on each due date; Paused and Ended ones make none; Archived "
+        "ones are ended templates put away.",
         recurring_job=True,
     )
     recurring_user_id = fields.Many2one(
@@ -166,6 +193,22 @@ class AccountMove(models.Model):
         for move in self.filtered("recurring_state"):
             move.hide_post_button = True
 
+    # --- not an entry of the books ------------------------------------------
+    @api.model
+    def _where_calc(self, domain, active_test=True):
+        # Where Odoo looks for the entries of a period (its lock checks, the
+        # journals' draft counts: res_company.py, account_journal.py), a
+        # template, a draft that is never posted, is none of them.
+        if trusted.get(self.env.context, TEMPLATES_OUT):
+            domain = expression.AND([domain or [], [("recurring_state", "=", False)]])
+        elif self.env.context.get(HIDE_ARCHIVED) and not _asks_archived(domain):
+            # As Odoo's active_test: the templates list hides archived
+            # templates unless the search asks for them (its Archived filter).
+            domain = expression.AND(
+                [domain or [], [("recurring_state", "!=", "archived")]]
+            )
+        return super()._where_calc(domain, active_test=active_test)
+
     # --- guards -------------------------------------------------------------
     def _post(self, soft=True):
         if self.filtered("recurring_state"):
@@ -193,10 +236,20 @@ class AccountMove(models.Model):
         if self.ids and self.sudo().search_count(
             [("recurring_template_id", "in", self.ids)], limit=1
         ):
+            running = self.filtered(lambda m: m.recurring_state in ("active", "paused"))
+            if running:
+                raise UserError(
+                    _(
+                        "This recurring template has already made invoices: it "
+                        "stays as their history and cannot be deleted. Stop it, "
+                        "then archive it to put it away."
+                    )
+                )
             raise UserError(
                 _(
-                    "This recurring template has already made invoices: it stays, "
-                    "as their history, and cannot be deleted. Stop it instead."
+                    "This recurring template has already made invoices: it stays "
+                    "as their history and cannot be deleted. Archive it to put it "
+                    "away."
                 )
             )
 
@@ -395,10 +448,7 @@ class AccountMove(models.Model):
         now = fields.Datetime.now()
         last_made = self._recurring_last_made_occurrences()
         for move in self:
-            if move.recurring_state in ("active", "paused"):
-                raise UserError(
-                    _("This recurring template is already running; stop it first.")
-                )
+            move._recurring_check_startable()
             move._recurring_check_eligible()
             made = last_made.get(move.id)
             if made and start_date <= made:
@@ -454,10 +504,7 @@ class AccountMove(models.Model):
         if len(self) != 1:
             raise UserError(_("Select exactly one invoice to make recurring."))
         self._recurring_check_access()
-        if self.recurring_state in ("active", "paused"):
-            raise UserError(
-                _("This recurring template is already running; stop it first.")
-            )
+        self._recurring_check_startable()
         self._recurring_check_eligible()
         return {
             "type": "ir.actions.act_window",
@@ -467,6 +514,22 @@ class AccountMove(models.Model):
             "target": "new",
             "context": {"default_move_id": self.id},
         }
+
+    def _recurring_check_startable(self):
+        """A template is started once at a time, and an archived one is
+        restored first."""
+        for move in self:
+            if move.recurring_state in ("active", "paused"):
+                raise UserError(
+                    _("This recurring template is already running; stop it first.")
+                )
+            if move.recurring_state == "archived":
+                raise UserError(
+                    _(
+                        "This recurring template is archived: restore it before "
+                        "starting it again."
+                    )
+                )
 
     def action_recurring_pause(self):
         self._recurring_check_access()
@@ -523,6 +586,32 @@ class AccountMove(models.Model):
                 "recurring_paused_until": False,
                 "recurring_skipped_dates": False,
             }
+        )
+        return True
+
+    def action_recurring_archive(self):
+        """Put ended templates away: hidden from the templates list (found
+        under its Archived filter), their invoices untouched and linked."""
+        self._recurring_check_access()
+        running = self.filtered(lambda m: m.recurring_state in ("active", "paused"))
+        if running:
+            raise UserError(
+                _(
+                    "Stop the recurring invoice %(name)s before archiving it.",
+                    name=running[0].display_name,
+                )
+            )
+        self.filtered(lambda m: m.recurring_state == "ended")._recurring_write(
+            {"recurring_state": "archived"}
+        )
+        return True
+
+    def action_recurring_unarchive(self):
+        """Restore archived templates as ended ones (start them again from
+        there)."""
+        self._recurring_check_access()
+        self.filtered(lambda m: m.recurring_state == "archived")._recurring_write(
+            {"recurring_state": "ended"}
         )
         return True
 

@@ -66,6 +66,48 @@ START_TOO_EARLY_AHEAD = _lt(
     "tomorrow at the earliest: the start date must be %(earliest)s or later."
 )
 
+#: How often, in words, by period: every one, every other, every n-th. The
+#: every-other forms have their own text, as Norwegian says them in a word
+#: ("Annenhver måned"); a week's has none (Norwegian says "Hver 2. uke").
+SCHEDULE_WORDS = {
+    "week": (_lt("Every week"), None, _lt("Every %(count)s weeks")),
+    "month": (
+        _lt("Every month"),
+        _lt("Every 2 months"),
+        _lt("Every %(count)s months"),
+    ),
+    "quarter": (
+        _lt("Every quarter"),
+        _lt("Every 2 quarters"),
+        _lt("Every %(count)s quarters"),
+    ),
+    "year": (_lt("Every year"), _lt("Every 2 years"), _lt("Every %(count)s years")),
+}
+SENT_AHEAD = (
+    _lt("%(schedule)s, sent 1 day ahead"),
+    _lt("%(schedule)s, sent %(days)s days ahead"),
+)
+
+
+def schedule_label(env, period, interval=1, days_ahead=0):
+    """The schedule in words, in ``env``'s language: "Every 2 weeks, sent 5
+    days ahead"; empty without a period."""
+    if period not in SCHEDULE_WORDS:
+        return ""
+    interval = max(interval or 1, 1)
+    every, every_other, every_nth = SCHEDULE_WORDS[period]
+    if interval == 1:
+        label = env._(every)
+    elif interval == 2 and every_other:
+        label = env._(every_other)
+    else:
+        label = env._(every_nth) % {"count": interval}
+    if days_ahead:
+        ahead = SENT_AHEAD[0] if days_ahead == 1 else SENT_AHEAD[1]
+        label = env._(ahead) % {"schedule": label, "days": days_ahead}
+    return label
+
+
 #: What may change in a running template's schedule, from its next invoice on.
 SCHEDULE_FIELDS = {
     "recurring_period",
@@ -88,6 +130,11 @@ class AccountMove(models.Model):
         tracking=True,
         help="Every how many periods an invoice is made: 2 with Month is every "
         "other month.",
+    )
+    recurring_schedule_label = fields.Char(
+        string="Schedule",
+        compute="_compute_recurring_schedule_label",
+        help="How often the invoice is made, in words.",
     )
     recurring_start_date = fields.Date(
         string="Start Date",
@@ -460,6 +507,17 @@ class AccountMove(models.Model):
             max_days_ahead=recurrence.MAX_DAYS_AHEAD,
         )
         return self.env._(message) % values
+
+    @api.depends("recurring_period", "recurring_interval", "recurring_days_ahead")
+    @api.depends_context("lang")
+    def _compute_recurring_schedule_label(self):
+        for move in self:
+            move.recurring_schedule_label = schedule_label(
+                move.env,
+                move.recurring_period,
+                move.recurring_interval,
+                move.recurring_days_ahead,
+            )
 
     # --- the side panel ----------------------------------------------------------
     @api.depends(

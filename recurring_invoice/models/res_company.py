@@ -6,7 +6,8 @@ from odoo.exceptions import ValidationError
 
 from odoo.addons.base.models.res_partner import _tz_get
 
-from ..tools import recurrence
+from ..tools import recurrence, trusted
+from .account_move import TEMPLATES_OUT
 
 #: The longest forecast of upcoming recurring invoices, in months.
 MAX_FORECAST_MONTHS = 60
@@ -62,6 +63,14 @@ class ResCompany(models.Model):
                         "00:00 and 23:59."
                     )
                 )
+
+    def _validate_locks(self, values):
+        # Odoo refuses a hard lock date while drafts are dated on or before
+        # it: a recurring template is a draft that is never posted, not an
+        # entry waiting in the period (its invoices are dated when made).
+        return super(
+            ResCompany, self.with_context(**{TEMPLATES_OUT: trusted.JOB})
+        )._validate_locks(values)
 
     def _recurring_send_time(self):
         """The send time as a :class:`datetime.time`, to the minute."""

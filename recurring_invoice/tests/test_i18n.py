@@ -24,7 +24,13 @@ class TestTranslations(TransactionCase):
         self.assertIn("Gjentagende fakturamal", arch)
         states = dict(Move._fields["recurring_state"]._description_selection(Move.env))
         self.assertEqual(
-            states, {"active": "Aktiv", "paused": "Pauset", "ended": "Avsluttet"}
+            states,
+            {
+                "active": "Aktiv",
+                "paused": "Pauset",
+                "ended": "Avsluttet",
+                "archived": "Arkivert",
+            },
         )
         periods = dict(
             Move._fields["recurring_period"]._description_selection(Move.env)

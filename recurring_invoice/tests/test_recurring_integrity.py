@@ -263,8 +263,11 @@ class TestRecurringIntegrity(RecurringInvoiceCase):
             "recurring_invoice.hold_sending", False
         )
         self.run_cron(oslo(2027, 1, 31, 6, 30))
+        # A draft waits: not sent, and no failed attempt either.
         self.assertEqual(invoice.recurring_send_state, "to_send")
         self.assertFalse(invoice.is_move_sent)
+        self.assertEqual(invoice.recurring_send_attempts, 0)
+        self.assertFalse(invoice.recurring_send_error)
         with freeze_time(oslo(2027, 1, 31, 12, 0)):
             invoice.action_post()
         self.run_cron(oslo(2027, 2, 1, 6, 15))

@@ -1,7 +1,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-from odoo import api, fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import format_date
 
-from ..models.account_move_recurring_schedule import PERIOD_SELECTION
+from ..models.account_move_recurring_schedule import PERIOD_SELECTION, schedule_label
 from ..tools import recurrence
 
 PREVIEW_COUNT = 5
@@ -58,6 +60,7 @@ class RecurringInvoiceWizard(models.TransientModel):
         help="No invoice is made for a period that begins after this day.",
     )
     max_invoices = fields.Integer(string="Number of Invoices", default=12)
+    schedule_label = fields.Char(string="Schedule", compute="_compute_schedule_label")
     preview = fields.Html(
         string="First Invoices",
         compute="_compute_preview",
@@ -84,6 +87,14 @@ class RecurringInvoiceWizard(models.TransientModel):
         if self.start_date and self.start_date < earliest:
             self.start_date = earliest
 
+    @api.depends("period", "interval", "days_ahead")
+    @api.depends_context("lang")
+    def _compute_schedule_label(self):
+        for wizard in self:
+            wizard.schedule_label = schedule_label(
+                wizard.env, wizard.period, wizard.interval, wizard.days_ahead
+            )
+
     @api.depends(
         "period",
         "interval",
@@ -97,6 +108,21 @@ class RecurringInvoiceWizard(models.TransientModel):
     def _compute_preview(self):
         for wizard in self:
             wizard.preview = wizard._preview_html()
+
+    @api.constrains("end_type", "end_date")
+    def _check_end_date_chosen(self):
+        """An end date is kept only when the recurrence ends on it: one given
+        with another choice is refused, never silently dropped."""
+        for wizard in self:
+            if wizard.end_date and wizard.end_type != "date":
+                raise ValidationError(
+                    _(
+                        "You gave the end date %(date)s, but the recurring invoice "
+                        "does not end on a date: choose Ends: On a date, or clear "
+                        "the end date.",
+                        date=format_date(self.env, wizard.end_date),
+                    )
+                )
 
     def _schedule_options(self):
         """The options of the schedule, as ``_recurring_setup`` takes them."""
