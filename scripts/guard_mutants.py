@@ -309,6 +309,14 @@ MUTANTS = [
         ),
     ),
     Mutant(
+        "a template warns of no lock date",
+        f"{MODELS}/account_move.py",
+        "        templates.tax_lock_date_message = False\n"
+        "        return super(AccountMove, self - templates)",
+        "        return super(AccountMove, self)",
+        ledger("every_lock_date_is_set_with_running_templates"),
+    ),
+    Mutant(
         "the templates-out context acts",
         f"{MODELS}/account_move.py",
         "        if trusted.get(self.env.context, TEMPLATES_OUT):",

@@ -49,6 +49,11 @@ class TestRecurringLedger(RecurringInvoiceCase):
         self.assertEqual(
             (running.recurring_state, paused.recurring_state), ("active", "paused")
         )
+        # Nor does the template's form warn that it is dated in a locked period.
+        draft = self.make_draft(invoice_date=date(2027, 2, 10))
+        self.assertTrue(draft.tax_lock_date_message)
+        self.assertFalse(running.tax_lock_date_message)
+        self.assertFalse(paused.tax_lock_date_message)
 
     def test_hard_lock_still_refused_for_a_plain_draft(self):
         """Only templates are left out: a draft invoice in the period still
