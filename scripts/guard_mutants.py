@@ -362,6 +362,13 @@ MUTANTS = [
         ledger("archive_is_for_billing_users"),
     ),
     Mutant(
+        "restoring is for billing users",
+        f"{MODELS}/account_move.py",
+        '        there)."""\n        self._recurring_check_access()',
+        '        there)."""',
+        ledger("archive_is_for_billing_users"),
+    ),
+    Mutant(
         "an archived template is restored before starting",
         f"{MODELS}/account_move.py",
         '            if move.recurring_state == "archived":\n'

@@ -73,6 +73,27 @@ class RecurringInvoiceCase(AccountTestInvoicingCommon):
             groups="account.group_account_invoice",
         )
 
+    def make_invoice_writer(self, login="writer"):
+        """A user whom another module lets write invoices without being a
+        Billing user (as Sales does its salespeople): reads the accounting,
+        writes invoices and their lines."""
+        writers = self.env["res.groups"].create({"name": "Invoice writers"})
+        for model in ("account.move", "account.move.line"):
+            self.env["ir.model.access"].create(
+                {
+                    "name": f"invoice writers: {model}",
+                    "model_id": self.env["ir.model"]._get_id(model),
+                    "group_id": writers.id,
+                    "perm_read": True,
+                    "perm_write": True,
+                }
+            )
+        writer = new_test_user(
+            self.env, login, groups="base.group_user,account.group_account_readonly"
+        )
+        writer.groups_id |= writers
+        return writer
+
     def make_draft(self, partner=None, name="Rent", price=1000.0, taxes=None, **values):
         return self.Move.create(
             {

@@ -14,7 +14,7 @@ from odoo.exceptions import (
     UserError,
     ValidationError,
 )
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 from odoo.tools.safe_eval import safe_eval
 
 from .common import RecurringInvoiceCase, oslo
@@ -192,11 +192,16 @@ class TestRecurringLedger(RecurringInvoiceCase):
         self.assertEqual(template.recurring_state, "active")
 
     def test_archive_is_for_billing_users(self):
+        """Also for a user whom another module lets write invoices."""
         template = self.ended_with_history()
-        clerk = new_test_user(self.env, "clerk", groups="base.group_user")
+        writer = self.make_invoice_writer()
         with self.assertRaises(AccessError):
-            template.with_user(clerk).action_recurring_archive()
+            template.with_user(writer).action_recurring_archive()
         self.assertEqual(template.recurring_state, "ended")
+        template.action_recurring_archive()
+        with self.assertRaises(AccessError):
+            template.with_user(writer).action_recurring_unarchive()
+        self.assertEqual(template.recurring_state, "archived")
 
     def test_archived_state_is_the_jobs_own(self):
         template = self.ended_with_history()

@@ -274,19 +274,7 @@ class TestRecurringTemplate(RecurringInvoiceCase):
             template.with_user(reader).write({"recurring_state": "paused"})
         # Another module may let its users write invoices (as Sales does its
         # salespeople): they still do not change a template's schedule.
-        writers = self.env["res.groups"].create({"name": "Invoice writers"})
-        for model in ("account.move", "account.move.line"):
-            self.env["ir.model.access"].create(
-                {
-                    "name": f"invoice writers: {model}",
-                    "model_id": self.env["ir.model"]._get_id(model),
-                    "group_id": writers.id,
-                    "perm_read": True,
-                    "perm_write": True,
-                }
-            )
-        writer = new_test_user(self.env, "writer", groups="base.group_user")
-        writer.groups_id |= writers
+        writer = self.make_invoice_writer()
         with self.assertRaises(AccessError):
             template.with_user(writer).write({"recurring_interval": 2})
         self.assertEqual(template.recurring_interval, 1)
