@@ -26,7 +26,7 @@ class TestRecurringPrices(RecurringInvoiceCase):
             action = templates.action_recurring_adjust_prices()
             wizard = (
                 self.env[action["res_model"]]
-                .with_context(action["context"])
+                .with_context(**action["context"])
                 .create(values)
             )
             preview = str(wizard.preview)
@@ -169,7 +169,7 @@ class TestRecurringPrices(RecurringInvoiceCase):
         )
         with freeze_time(oslo(2027, 1, 30, 15, 0)):
             action = template.action_recurring_adjust_prices()
-            form = Form(self.env[action["res_model"]].with_context(action["context"]))
+            form = Form(self.env[action["res_model"]].with_context(**action["context"]))
             form.method = "price"
             form.effective_date = date(2027, 2, 1)
             self.assertEqual(len(form.line_ids), 2)
