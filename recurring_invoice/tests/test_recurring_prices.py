@@ -11,11 +11,8 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
-from odoo.tools import mute_logger
 
 from .common import RecurringInvoiceCase, oslo
-
-LOGGER = "odoo.addons.recurring_invoice.models.account_move_recurring_job"
 
 
 @tagged("post_install", "-at_install")
@@ -297,7 +294,7 @@ class TestRecurringPrices(RecurringInvoiceCase):
             {"recurring_index_percent": 10.0, "recurring_index_date": date(2027, 6, 1)}
         )
         currency.active = False
-        with mute_logger(LOGGER):
+        with self.muted_logs(expect="failed:"):
             self.run_on(date(2027, 6, 1))
         self.assertFalse(template.recurring_invoice_ids)
         self.assertTrue(template.recurring_make_error)
