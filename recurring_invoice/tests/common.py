@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
@@ -43,12 +44,13 @@ def assert_pot_up_to_date(case, module, pot):
 
 class RecurringInvoiceCase(AccountTestInvoicingCommon):
     @contextmanager
-    def muted_logs(self, logger=ADDON_LOGGER, level="INFO", expect=None):
+    def muted_logs(self, logger=ADDON_LOGGER, level=logging.INFO, expect=None):
         """Mute ``logger`` and the loggers under it for an error the test
         expects, and fail when nothing at ``level`` or above went through it
         (with ``expect``: no message holding that text), as a mute whose
         logger no longer logs would otherwise hide nothing, silently.
-        Yields the records, for the test to read."""
+        Yields the records, for the test to read. ``level`` is a number:
+        Odoo names its level 25 "INFO" too, so that the name means 25."""
         with self.assertLogs(logger, level) as logged:
             yield logged.records
         if expect is not None:

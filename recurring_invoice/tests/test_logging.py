@@ -26,17 +26,22 @@ class TestMutedLogs(RecurringInvoiceCase):
             self.assertTrue(logger.name.startswith(ADDON_LOGGER + "."), name)
 
     def test_a_mute_that_hides_nothing_fails(self):
+        mail_logger = logging.getLogger(f"{ADDON_LOGGER}.models.mail_mail")
+        # an INFO line goes through (Odoo's level 25 is named INFO too)
+        with self.muted_logs(expect="sent") as records:
+            mail_logger.info("sent")
+        self.assertEqual([record.getMessage() for record in records], ["sent"])
         with self.assertRaises(AssertionError):
             with self.muted_logs():
                 pass
         # a logger that is not the one logging
         with self.assertRaises(AssertionError):
             with self.muted_logs(logger=f"{ADDON_LOGGER}.models.no_such_module"):
-                logging.getLogger(f"{ADDON_LOGGER}.models.mail_mail").info("sent")
+                mail_logger.info("sent")
         # the line expected is not the one logged
         with self.assertRaises(AssertionError):
             with self.muted_logs(expect="failed:"):
-                logging.getLogger(f"{ADDON_LOGGER}.models.mail_mail").info("sent")
+                mail_logger.info("sent")
 
     def test_the_job_logs_through_the_muted_logger(self):
         """A template that cannot be made: its error goes through the mute (the
