@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run stop test test-faults bench bench-engine i18n mutants
+.PHONY: run stop test lint readme test-faults bench bench-engine i18n mutants
 
 $(STAMP): requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +13,15 @@ $(STAMP): requirements-test.txt
 
 test: $(STAMP)
 	$(VENV)/bin/python -m scripts.run_tests
+
+# OCA's checks (ruff, pylint-odoo mandatory and optional, oca-checks-odoo-module,
+# oca-checks-po, prettier, README.rst up to date); make test runs them first.
+lint: $(STAMP)
+	$(VENV)/bin/python -m scripts.lint
+
+# README.rst and static/description/index.html from each add-on's readme/
+readme: $(STAMP)
+	$(VENV)/bin/python -m scripts.gen_readme
 
 test-faults:
 	$(PYTHON) -m faults.run_faults

@@ -37,7 +37,8 @@ from harness.cpu import cpu_ticks, cpus_busy
 from harness.fixtures import sales_data
 
 CRON_XMLID = "recurring_invoice.ir_cron_recurring_invoice"
-ADDON_LOGGER = "odoo.addons.recurring_invoice.models.account_move"
+# The add-on's logger: every module of it logs under it (getLogger(__name__)).
+ADDON_LOGGER = "odoo.addons.recurring_invoice"
 CHUNK = 500  # records created per create() and commit while setting up
 
 

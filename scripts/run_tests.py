@@ -1,4 +1,5 @@
-"""`make test`: linters, the pytest suite, the wheel, and the Odoo suite.
+"""`make test`: the linters (`make lint`, scripts/lint.py: OCA's checks), the
+pytest suite, the wheel, and the Odoo suite.
 
 The Odoo suite installs the add-on with its tests into a fresh throw-away
 database, then uninstalls it, and fails on any failing test, on any ERROR or
@@ -25,6 +26,7 @@ from harness.driver import ADDON, NO_SERVER, Odoo, OdooError, error_lines, say
 from harness.oca_addons import ensure_oca_addon
 from harness.odoo_cache import OdooMissing
 from harness.odoo_install import ROOT, find_odoo
+from scripts.lint import lint
 
 #: The optional integration with OCA's queue_job, and what it needs.
 BRIDGE = "recurring_invoice_queue_job"
@@ -44,22 +46,6 @@ ODOO_SKIP = re.compile(r" INFO \S+ \S+: skipped (.*)$")
 def run(cmd, **kwargs):
     say("$ " + " ".join(str(part) for part in cmd))
     return subprocess.run(cmd, cwd=ROOT, check=False, **kwargs)
-
-
-def lint():
-    """Ruff and pylint-odoo; returns the names of the linters that failed."""
-    failed = []
-    python_paths = [ADDON, BRIDGE, "tests", "harness", "scripts", "faults", "bench"]
-    if run([VENV_BIN / "ruff", "check", *python_paths]).returncode:
-        failed.append("ruff check")
-    if run([VENV_BIN / "ruff", "format", "--check", *python_paths]).returncode:
-        failed.append("ruff format")
-    pylint = run(
-        [VENV_BIN / "pylint", "--rcfile", ROOT / ".pylintrc-mandatory", ADDON, BRIDGE]
-    )
-    if pylint.returncode:
-        failed.append("pylint-odoo")
-    return failed
 
 
 def pytest_suite():

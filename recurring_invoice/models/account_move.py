@@ -189,9 +189,10 @@ class AccountMove(models.Model):
 
     @api.depends("recurring_state")
     def _compute_hide_post_button(self):
-        super()._compute_hide_post_button()
+        res = super()._compute_hide_post_button()
         for move in self.filtered("recurring_state"):
             move.hide_post_button = True
+        return res
 
     # --- not an entry of the books ------------------------------------------
     @api.model

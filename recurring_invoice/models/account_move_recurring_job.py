@@ -80,7 +80,7 @@ class AccountMove(models.Model):
     )
 
     def init(self):
-        super().init()
+        res = super().init()
         # The job's search: active templates by next send day.
         self.env.cr.execute(
             """
@@ -89,6 +89,7 @@ class AccountMove(models.Model):
              WHERE recurring_state = 'active'
             """
         )
+        return res
 
     # --- the scheduled actions ---------------------------------------------------
     @api.model

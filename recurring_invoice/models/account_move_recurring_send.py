@@ -139,7 +139,7 @@ class AccountMove(models.Model):
             )
 
     def init(self):
-        super().init()
+        res = super().init()
         # The job's search for what to send.
         self.env.cr.execute(
             """
@@ -148,6 +148,7 @@ class AccountMove(models.Model):
              WHERE recurring_send_state = 'to_send'
             """
         )
+        return res
 
     # --- sending -----------------------------------------------------------------
     def _recurring_send_pending(self, now, limit, among=None):

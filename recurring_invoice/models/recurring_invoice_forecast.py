@@ -58,7 +58,7 @@ class RecurringInvoiceForecast(models.Model):
     )
     invoice_id = fields.Many2one("account.move", string="Invoice", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    period = fields.Selection(PERIOD_SELECTION, string="Period", readonly=True)
+    period = fields.Selection(PERIOD_SELECTION, readonly=True)
     state = fields.Selection(
         [("invoiced", "Invoiced"), ("forecast", "Forecast")],
         string="Status",

@@ -104,7 +104,6 @@ class RecurringPriceAdjustment(models.Model):
         "scheduled, as changed once applied.",
     )
     to_report = fields.Boolean(
-        string="To Report",
         readonly=True,
         copy=False,
         help="Applied: to be listed in the next daily summary.",

@@ -30,8 +30,8 @@ class RecurringPriceAdjustmentLine(models.Model):
     sequence = fields.Integer(default=10)
     name = fields.Char(string="Description")
     currency_id = fields.Many2one(related="adjustment_id.currency_id")
-    old_price = fields.Float(string="Old Price", digits="Product Price")
-    new_price = fields.Float(string="New Price", digits="Product Price")
+    old_price = fields.Float(digits="Product Price")
+    new_price = fields.Float(digits="Product Price")
 
     @api.constrains("new_price")
     def _check_new_price(self):

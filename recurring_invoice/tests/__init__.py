@@ -1,6 +1,7 @@
 from . import (
     test_i18n,
     test_install,
+    test_logging,
     test_norwegian_company,
     test_recurring_cron,
     test_recurring_forecast,

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import logging
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import polib
@@ -12,6 +14,12 @@ from odoo.tools.translate import TranslationModuleReader
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
 OSLO = pytz.timezone("Europe/Oslo")
+
+#: The add-on's logger, "odoo.addons.recurring_invoice", derived from this
+#: module's own name: each of its modules logs under it (logging.getLogger
+#: (__name__)), so that muting it names no file, and never goes stale when the
+#: code that logs moves to another one.
+ADDON_LOGGER = __name__.rpartition(".tests.")[0]
 
 
 def oslo(*args):
@@ -35,6 +43,23 @@ def assert_pot_up_to_date(case, module, pot):
 
 
 class RecurringInvoiceCase(AccountTestInvoicingCommon):
+    @contextmanager
+    def muted_logs(self, logger=ADDON_LOGGER, level=logging.INFO, expect=None):
+        """Mute ``logger`` and the loggers under it for an error the test
+        expects, and fail when nothing at ``level`` or above went through it
+        (with ``expect``: no message holding that text), as a mute whose
+        logger no longer logs would otherwise hide nothing, silently.
+        Yields the records, for the test to read. ``level`` is a number:
+        Odoo names its level 25 "INFO" too, so that the name means 25."""
+        with self.assertLogs(logger, level) as logged:
+            yield logged.records
+        if expect is not None:
+            messages = [record.getMessage() for record in logged.records]
+            self.assertTrue(
+                any(expect in message for message in messages),
+                f"no {logger} log line with {expect!r}: {messages}",
+            )
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

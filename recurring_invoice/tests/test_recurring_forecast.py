@@ -138,7 +138,7 @@ class TestRecurringForecast(RecurringInvoiceCase):
         self.run_cron(oslo(2027, 2, 28, 6, 15))
         with freeze_time(oslo(2027, 3, 1, 9, 0)):
             action = template.action_recurring_adjust_prices()
-            self.env[action["res_model"]].with_context(action["context"]).create(
+            self.env[action["res_model"]].with_context(**action["context"]).create(
                 {"percent": 10.0, "effective_date": date(2027, 5, 1)}
             ).action_confirm()
         template.write(
@@ -205,7 +205,7 @@ class TestRecurringForecast(RecurringInvoiceCase):
             )
             with freeze_time(oslo(2027, 2, 28, 13, 0)):
                 action = template.action_recurring_adjust_prices()
-                self.env[action["res_model"]].with_context(action["context"]).create(
+                self.env[action["res_model"]].with_context(**action["context"]).create(
                     {"percent": 3.0, "effective_date": date(2027, 6, 1)}
                 ).action_confirm()
             templates |= template

@@ -125,7 +125,7 @@ class TestRecurringMail(RecurringInvoiceCase):
         first_mail = self.made_invoice_mail(template)[1]
         with freeze_time(oslo(2027, 2, 10, 9, 0)):
             action = template.action_recurring_adjust_prices()
-            self.env[action["res_model"]].with_context(action["context"]).create(
+            self.env[action["res_model"]].with_context(**action["context"]).create(
                 {"percent": 3.1, "effective_date": date(2027, 3, 1)}
             ).action_confirm()
         invoice, mail = self.made_invoice_mail(template, date(2027, 3, 1))

@@ -11,11 +11,8 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
-from odoo.tools import mute_logger
 
 from .common import RecurringInvoiceCase, oslo
-
-LOGGER = "odoo.addons.recurring_invoice.models.account_move_recurring_job"
 
 
 @tagged("post_install", "-at_install")
@@ -26,7 +23,7 @@ class TestRecurringPrices(RecurringInvoiceCase):
             action = templates.action_recurring_adjust_prices()
             wizard = (
                 self.env[action["res_model"]]
-                .with_context(action["context"])
+                .with_context(**action["context"])
                 .create(values)
             )
             preview = str(wizard.preview)
@@ -169,7 +166,7 @@ class TestRecurringPrices(RecurringInvoiceCase):
         )
         with freeze_time(oslo(2027, 1, 30, 15, 0)):
             action = template.action_recurring_adjust_prices()
-            form = Form(self.env[action["res_model"]].with_context(action["context"]))
+            form = Form(self.env[action["res_model"]].with_context(**action["context"]))
             form.method = "price"
             form.effective_date = date(2027, 2, 1)
             self.assertEqual(len(form.line_ids), 2)
@@ -297,7 +294,7 @@ class TestRecurringPrices(RecurringInvoiceCase):
             {"recurring_index_percent": 10.0, "recurring_index_date": date(2027, 6, 1)}
         )
         currency.active = False
-        with mute_logger(LOGGER):
+        with self.muted_logs(expect="failed:"):
             self.run_on(date(2027, 6, 1))
         self.assertFalse(template.recurring_invoice_ids)
         self.assertTrue(template.recurring_make_error)

@@ -7,11 +7,8 @@ from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
-from odoo.tools import mute_logger
 
 from .common import RecurringInvoiceCase, oslo
-
-LOGGER = "odoo.addons.recurring_invoice.models.account_move"
 
 
 @tagged("post_install", "-at_install")
@@ -43,7 +40,7 @@ class TestRecurringSafety(RecurringInvoiceCase):
         customer = self.partner_a.copy({"name": "Closed AS"})
         template = self.make_template(partner=customer)
         customer.active = False
-        with mute_logger(LOGGER):
+        with self.muted_logs(expect="failed:"):
             self.run_cron(oslo(2027, 1, 31, 6, 15))
         self.assert_failed_and_intact(template, "archived")
 
@@ -51,7 +48,7 @@ class TestRecurringSafety(RecurringInvoiceCase):
         currency = self.setup_other_currency("EUR")
         template = self.make_template(currency_id=currency.id)
         currency.active = False
-        with mute_logger(LOGGER):
+        with self.muted_logs(expect="failed:"):
             self.run_cron(oslo(2027, 1, 31, 6, 15))
         self.assert_failed_and_intact(template, "inactive currency")
 

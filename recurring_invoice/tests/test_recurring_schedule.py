@@ -284,7 +284,7 @@ class TestRecurringSchedule(RecurringInvoiceCase):
         draft = self.make_draft(name="Rent {period}")
         with freeze_time(oslo(2027, 1, 10, 10, 0)):
             action = draft.action_recurring_invoice()
-            form = Form(self.env[action["res_model"]].with_context(action["context"]))
+            form = Form(self.env[action["res_model"]].with_context(**action["context"]))
             form.period = "month"
             form.interval = 3
             form.days_ahead = 14

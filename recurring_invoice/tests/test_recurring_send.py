@@ -22,10 +22,8 @@ from odoo.addons.recurring_invoice.models.account_move_recurring_send import (
 )
 from odoo.addons.recurring_invoice.tools.trusted import Trusted
 
-from .common import RecurringInvoiceCase, oslo
+from .common import ADDON_LOGGER, RecurringInvoiceCase, oslo
 
-LOGGER = "odoo.addons.recurring_invoice.models.account_move"
-JOB_LOGGER = "odoo.addons.recurring_invoice.models.account_move_recurring_job"
 MAIL_LOGGERS = (
     "odoo.addons.mail.models.mail_mail",
     "odoo.addons.recurring_invoice.models.mail_mail",
@@ -86,7 +84,7 @@ class TestRecurringSend(RecurringInvoiceCase):
     def test_customer_without_email(self):
         self.customer.email = False
         template = self.make_template(partner=self.customer)
-        with mute_logger(LOGGER):
+        with self.muted_logs(expect="not sent"):
             self.run_cron(oslo(2027, 1, 31, 6, 15))
         invoice = template.recurring_invoice_ids
         self.assertEqual(invoice.state, "posted")
@@ -94,7 +92,7 @@ class TestRecurringSend(RecurringInvoiceCase):
         self.assertIn("no e-mail address", invoice.recurring_send_error)
         self.assertIn("no e-mail address", invoice.message_ids[0].body)
         # tried again on the next days, then left to the user
-        with mute_logger(LOGGER):
+        with self.muted_logs(expect="not sent"):
             self.run_cron(oslo(2027, 2, 1, 6, 15))
             self.run_cron(oslo(2027, 2, 2, 6, 15))
             self.run_cron(oslo(2027, 2, 3, 6, 15))
@@ -113,7 +111,7 @@ class TestRecurringSend(RecurringInvoiceCase):
 
         with (
             patch.object(AccountMoveSend, "_generate_and_send_invoices", broken_pdf),
-            mute_logger(LOGGER),
+            self.muted_logs(expect="not sent"),
         ):
             self.run_cron(oslo(2027, 1, 31, 6, 15))
         invoice = template.recurring_invoice_ids
@@ -572,7 +570,7 @@ class TestRecurringSend(RecurringInvoiceCase):
         # not a whole number of milliseconds: the default, told once in the log
         for wrong in ("-5", "soon"):
             params.set_param("recurring_invoice.print_delay", wrong)
-            with self.assertLogs(JOB_LOGGER, "WARNING") as logged:
+            with self.assertLogs(ADDON_LOGGER, "WARNING") as logged:
                 self.assertEqual(delay(job), "0")
                 self.assertEqual(delay(job), "0")
             self.assertEqual(len(logged.output), 1)

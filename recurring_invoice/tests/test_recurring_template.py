@@ -19,7 +19,7 @@ class TestRecurringTemplate(RecurringInvoiceCase):
             action = draft.action_recurring_invoice()
             self.assertEqual(action["res_model"], "recurring.invoice.wizard")
             wizard_form = Form(
-                self.env[action["res_model"]].with_context(action["context"])
+                self.env[action["res_model"]].with_context(**action["context"])
             )
             self.assertEqual(wizard_form.start_date, date(2026, 11, 27))
             wizard_form.period = "month"

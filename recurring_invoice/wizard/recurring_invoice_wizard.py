@@ -17,9 +17,7 @@ class RecurringInvoiceWizard(models.TransientModel):
         "account.move", string="Invoice", required=True, ondelete="cascade"
     )
     company_id = fields.Many2one(related="move_id.company_id")
-    period = fields.Selection(
-        PERIOD_SELECTION, string="Period", required=True, default="month"
-    )
+    period = fields.Selection(PERIOD_SELECTION, required=True, default="month")
     interval = fields.Integer(
         string="Every",
         required=True,
@@ -28,14 +26,12 @@ class RecurringInvoiceWizard(models.TransientModel):
         "other month.",
     )
     start_date = fields.Date(
-        string="Start Date",
         required=True,
         default=lambda self: self._default_start_date(),
         help="The first day of the period the first invoice is for. The first "
         "invoice is sent tomorrow at the earliest.",
     )
     days_ahead = fields.Integer(
-        string="Days Ahead",
         default=0,
         help="Make, post and send each invoice this many days before the period "
         "it is for begins (0: on its first day).",
@@ -56,7 +52,6 @@ class RecurringInvoiceWizard(models.TransientModel):
         default="none",
     )
     end_date = fields.Date(
-        string="End Date",
         help="No invoice is made for a period that begins after this day.",
     )
     max_invoices = fields.Integer(string="Number of Invoices", default=12)

@@ -251,4 +251,4 @@ class RecurringPriceAdjustmentWizardLine(models.TransientModel):
     old_price = fields.Float(
         string="Current Price", digits="Product Price", readonly=True
     )
-    new_price = fields.Float(string="New Price", digits="Product Price")
+    new_price = fields.Float(digits="Product Price")

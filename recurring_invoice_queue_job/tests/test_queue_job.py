@@ -8,12 +8,16 @@ from odoo.tests import tagged
 
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.job import Job
-from odoo.addons.recurring_invoice.tests.common import RecurringInvoiceCase, oslo
+from odoo.addons.recurring_invoice.tests.common import (
+    ADDON_LOGGER,
+    RecurringInvoiceCase,
+    oslo,
+)
 
 MORNING = oslo(2027, 1, 31, 6, 15)
 CHANNEL = "root.recurring_invoice"
-LOGGER = "odoo.addons.recurring_invoice_queue_job.models.account_move"
-CORE_JOB_LOGGER = "odoo.addons.recurring_invoice.models.account_move_recurring_job"
+#: The bridge's logger, from this module's name (its modules log under it).
+LOGGER = __name__.rpartition(".tests.")[0]
 
 
 @tagged("post_install", "-at_install")
@@ -114,7 +118,7 @@ class TestQueueJob(RecurringInvoiceCase):
         self.env["ir.config_parameter"].sudo().set_param(
             "recurring_invoice.batch_size", "0"
         )
-        with self.assertLogs(CORE_JOB_LOGGER, "WARNING") as logged:
+        with self.assertLogs(ADDON_LOGGER, "WARNING") as logged:
             self.run_cron()
         [make] = self.jobs("_recurring_job_make")
         self.assertEqual(sorted(make.args[1]), sorted(templates.ids))

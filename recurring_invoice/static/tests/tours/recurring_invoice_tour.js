@@ -1,4 +1,4 @@
-import { registry } from "@web/core/registry";
+import {registry} from "@web/core/registry";
 
 // What a user does: make a draft invoice recurring, see the template and its
 // panel, pause it and resume it.
@@ -6,7 +6,8 @@ registry.category("web_tour.tours").add("recurring_invoice_tour", {
     steps: () => [
         {
             content: "Click Recurring invoice in the invoice's header",
-            trigger: ".o_form_view .o_statusbar_buttons button[name='action_recurring_invoice']",
+            trigger:
+                ".o_form_view .o_statusbar_buttons button[name='action_recurring_invoice']",
             run: "click",
         },
         {
@@ -25,10 +26,12 @@ registry.category("web_tour.tours").add("recurring_invoice_tour", {
         },
         {
             content: "The invoice is now a recurring template",
-            trigger: ".o_form_view .oe_title h1 .o_recurring_template_title:contains('Recurring template')",
+            trigger:
+                ".o_form_view .oe_title h1 .o_recurring_template_title:contains('Recurring template')",
         },
         {
-            content: "It is stopped, never posted nor cancelled: no status bar, no Cancel",
+            content:
+                "It is stopped, never posted nor cancelled: no status bar, no Cancel",
             trigger:
                 ".o_form_statusbar:has(button[name='action_recurring_stop'])" +
                 ":not(:has(.o_statusbar_status)):not(:has(button[name='button_cancel']))",
