@@ -210,20 +210,7 @@ class AccountMove(models.Model):
             )
         return super()._where_calc(domain, active_test=active_test)
 
-    @api.depends(
-        "recurring_state",
-        "date",
-        "line_ids.debit",
-        "line_ids.credit",
-        "line_ids.tax_line_id",
-        "line_ids.tax_ids",
-        "line_ids.tax_tag_ids",
-        "invoice_line_ids.debit",
-        "invoice_line_ids.credit",
-        "invoice_line_ids.tax_line_id",
-        "invoice_line_ids.tax_ids",
-        "invoice_line_ids.tax_tag_ids",
-    )
+    @api.depends("recurring_state")  # added to account's own (fields.get_depends)
     def _compute_tax_lock_date_message(self):
         # Nor does a template warn that it would be booked after a lock date:
         # it is never booked; each invoice it makes is dated when made.
