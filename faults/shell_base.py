@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Fed to ``odoo shell`` by run_faults.py: the data every scenario shares.
+"""Fed to ``odoo shell`` by the fault suite (faults/lab.py): the data every
+scenario shares.
 
 The shared fixture (harness/fixtures.py: a chart of accounts when the company
 has none, the company's recurring settings, the 15% sale tax, one product) with

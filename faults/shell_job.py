@@ -1,5 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Fed to ``odoo shell`` by run_faults.py: run the recurring invoice job.
+"""Fed to ``odoo shell`` by the fault suite (faults/lab.py): run the
+recurring invoice job (the service ``recurring.invoice.job``) with its fault
+points wrapped (faults/points.py: each target checked before the job runs, a
+missing one fails loudly).
 
 Environment:
 
@@ -7,7 +10,7 @@ Environment:
     The instant the job believes it is, as ``YYYY-MM-DDTHH:MM`` on the wall
     clock of the company's timezone; passed to the job as a naive UTC ``now``.
 ``RI_BATCH``
-    Templates per batch (per call of ``_cron_recurring_invoices``).
+    Templates per batch (per call of ``_cron_make_and_send``).
 ``RI_WORKER``
     A name for this process in its output.
 ``RI_GO_FILE``
@@ -15,24 +18,25 @@ Environment:
     so that several workers start at the same moment.
 ``RI_KILL_HOOK``, ``RI_KILL_CALL``, ``RI_KILL_K``
     Kill this process with SIGKILL: ``invoice`` right after the ``_post`` that
-    posts the K-th invoice made (the job posts a batch at once), ``sequence``
-    right after the K-th invoice number is taken (inside ``_post``, before the
-    invoice is fully posted), ``send`` right after the K-th invoice is sent
-    (PDF made, e-mail queued, not committed), ``summary`` on entering the K-th
-    daily summary step, ``commit`` right after the K-th commit of the job,
-    ``sent_commit`` right after the K-th commit that commits sent invoices,
-    ``adjust`` right after the K-th price change is applied to a template's
-    lines (before that occurrence's invoice is made, not committed).
+    posts the K-th invoice made (the job posts a batch at once; point
+    ``post``), ``sequence`` right after the K-th invoice number is taken
+    (inside ``_post``, before the invoice is fully posted), ``send`` right
+    after the K-th invoice is sent (``_send_invoice``: PDF made, e-mail
+    queued, not committed), ``summary`` on entering the K-th daily summary
+    step (``_send_summaries``), ``commit`` right after the K-th commit of the
+    job, ``sent_commit`` right after the K-th commit that commits sent
+    invoices, ``adjust`` right after the K-th price change is applied to a
+    template's lines (``_recurring_apply_price_changes``: before that
+    occurrence's invoice is made, not committed).
     With ``RI_KILL_CALL`` = C > 0, K counts within the C-th call only.
 ``RI_PROGRESS``
-    ``1``: print ``MADE n`` for each invoice posted (the runner may kill us).
+    ``1``: print ``MADE n`` for each invoice posted (the scenario may kill us).
 ``RI_SKIP_SUMMARY``
     ``1``: the daily summary step does nothing (the invoices sent stay to
     report), as when another worker's sends were still in flight.
 ``RI_SUMMARY_BARRIER``
-    A directory: on entering the end of the morning (``_recurring_finish``,
-    which sends the daily summaries; where the add-on has no such step, the
-    daily summary step itself), wait (20 s at most) until two workers have
+    A directory: on entering the end of the morning (``_finish``, which
+    sends the daily summaries), wait (20 s at most) until two workers have
     entered it, so that both finish at the same moment.
 ``RI_REAL_PDF``
     ``1``: render invoice PDFs with the real wkhtmltopdf. By default the
@@ -44,16 +48,17 @@ Environment:
     pass ``now`` and the batch size), instead of calling it in a loop.
 ``RI_LOOP``
     What the loop calls: ``job`` (the default) the 06:15 job
-    ``_cron_recurring_invoices``; ``make`` only the making of the due
-    templates' invoices (``_recurring_make``, committed batch by batch; nothing
-    sent, no summary), as a maker whose senders are not running yet; ``send``
-    the sending scheduled action ``_cron_recurring_send`` (``RI_BATCH``
-    invoices per call), as one sending worker. A sending worker prints
+    ``_cron_make_and_send``; ``make`` only the making of the due templates'
+    invoices (``_make_due``, committed batch by batch; nothing sent, no
+    summary), as a maker whose senders are not running yet; ``send`` the
+    sending scheduled action ``_cron_send`` (``RI_BATCH`` invoices per call),
+    as one sending worker. A sending worker prints
     ``SENT_COMMITTED n`` after each commit (n: the invoices it sent that are
-    committed so far), for the runner to read when it is killed.
+    committed so far), for the scenario to read when it is killed.
 
 The loop calls the job until it reports that nothing remains, committing
-(as ``ir.cron`` does) after a back-off (-1). Prints one line ``RESULT {json}``.
+(as ``ir.cron`` does) after a back-off (-1). Prints one line ``RESULT {json}``
+(with ``points``, the fault points wrapped).
 """
 
 import json
@@ -65,18 +70,21 @@ import time
 import traceback
 from datetime import datetime
 
+from faults import points
 from faults.shell_common import stub_wkhtmltopdf, utc_now_arg
+from harness import driver
 
 ENV = os.environ
 WORKER = ENV.get("RI_WORKER", "job")
 
 
-def say(line):
-    print(f"[{WORKER}] {line}", flush=True)
+def worker_say(line):
+    driver.say(f"[{WORKER}] {line}")
 
 
 class Probe:
-    """Counts what the job does, and kills the process where told."""
+    """Counts what the job does, and kills the process where told: wraps the
+    fault points (faults/points.py) and the cursor's commit."""
 
     def __init__(self, env):
         self.env = env
@@ -100,7 +108,7 @@ class Probe:
         self.last_locked = None
         self.summaries = []
         self.finishes = []
-        self.summary_hook = False
+        self.points = []
         self.barrier_met = None
 
     def start_call(self):
@@ -117,7 +125,7 @@ class Probe:
         else:
             hit = self.counts[kind] == self.kill_k
         if hit:
-            say(
+            worker_say(
                 f"KILL self after {kind} #{self.in_call[kind]} of call {self.call} "
                 f"({self.counts['invoice']} invoices made in this process; "
                 f"sent and not committed: {json.dumps(self.sent_pending)})"
@@ -135,132 +143,97 @@ class Probe:
         while len(os.listdir(folder)) < 2 and time.monotonic() < deadline:
             time.sleep(0.01)
         self.barrier_met = len(os.listdir(folder)) >= 2
-        say(f"summary barrier {'met' if self.barrier_met else 'timed out'}")
+        worker_say(f"summary barrier {'met' if self.barrier_met else 'timed out'}")
 
-    def install_price_changes(self, Move):
-        """Count the price changes applied to templates (where the add-on
-        has them): the ``adjust`` kill point."""
-        if not hasattr(Move, "_recurring_apply_price_changes"):
-            return
-        probe = self
-        apply_prices = Move._recurring_apply_price_changes
+    # -- the fault points ---------------------------------------------------------
 
-        def _recurring_apply_price_changes(self, occurrence):
-            applied = apply_prices(self, occurrence)
-            if applied:
-                say(
-                    f"prices of template {self.id} adjusted for {occurrence} "
-                    f"({len(applied)} adjustment(s))"
-                )
-                probe.event("adjust")
-            return applied
+    def post(self, post, moves, soft=True):
+        """Odoo's posting: each recurring invoice posted (``invoice``)."""
+        result = post(moves, soft=soft)
+        for move in moves.filtered(
+            lambda m: m.recurring_template_id and m.state == "posted"
+        ):
+            self.pending.append(move.id)
+            if self.progress:
+                print(f"MADE {self.counts['invoice'] + 1}", flush=True)
+            self.event("invoice")
+        return result
 
-        Move._recurring_apply_price_changes = _recurring_apply_price_changes
+    def sequence(self, set_next_sequence, move):
+        """An invoice number taken, inside _post (``sequence``)."""
+        result = set_next_sequence(move)
+        if move.recurring_template_id:
+            self.event("sequence")
+        return result
 
-    def install_sending(self, Move):
-        """Count the invoices sent (the ``send`` kill point) and remember them
-        until their commit."""
-        probe = self
-        if hasattr(Move, "_recurring_send"):
-            send = Move._recurring_send
+    def lock(self, lock_due, job, now, limit, *args, **kwargs):
+        """The templates a batch locked (None: another worker's rows, the job
+        backs off)."""
+        templates = lock_due(job, now, limit, *args, **kwargs)
+        if templates is not None:
+            self.locked += len(templates)
+            self.last_locked = len(templates)
+        return templates
 
-            def _recurring_send(self):
-                result = send(self)
-                probe.sent_pending.append(self.id)
-                probe.event("send")
-                return result
+    def send(self, send_invoice, job, invoice, *args, **kwargs):
+        """An invoice sent (``send``), remembered until its commit."""
+        result = send_invoice(job, invoice, *args, **kwargs)
+        self.sent_pending.append(invoice.id)
+        self.event("send")
+        return result
 
-            Move._recurring_send = _recurring_send
-        if hasattr(Move, "_recurring_send_pending"):
-            send_pending = Move._recurring_send_pending
+    def send_batch(self, send_pending, job, now, limit, *args, **kwargs):
+        """A batch of sending: a sending that met another worker's commit was
+        rolled back (at its savepoint's flush, after _send_invoice returned),
+        so only the invoices the batch reports tried stay sent."""
+        mark = len(self.sent_pending)
+        tried = send_pending(job, now, limit, *args, **kwargs)
+        done = set(tried.ids) if tried else set()
+        self.sent_pending[mark:] = [
+            invoice_id for invoice_id in self.sent_pending[mark:] if invoice_id in done
+        ]
+        return tried
 
-            def _recurring_send_pending(self, now, limit, **kwargs):
-                mark = len(probe.sent_pending)
-                tried = send_pending(self, now, limit, **kwargs)
-                # a sending that met another worker's commit was rolled back
-                # (at its savepoint's flush, after _recurring_send returned)
-                done = set(tried.ids) if tried else set()
-                probe.sent_pending[mark:] = [
-                    invoice_id
-                    for invoice_id in probe.sent_pending[mark:]
-                    if invoice_id in done
-                ]
-                return tried
+    def adjust(self, apply_prices, template, occurrence, *args, **kwargs):
+        """A template's price changes applied before an occurrence
+        (``adjust``)."""
+        applied = apply_prices(template, occurrence, *args, **kwargs)
+        if applied:
+            worker_say(
+                f"prices of template {template.id} adjusted for {occurrence} "
+                f"({len(applied)} adjustment(s))"
+            )
+            self.event("adjust")
+        return applied
 
-            Move._recurring_send_pending = _recurring_send_pending
+    def summary(self, send_summaries, job, now, *args, **kwargs):
+        """The daily summaries: skipped (RI_SKIP_SUMMARY), else counted
+        (``summary``)."""
+        if ENV.get("RI_SKIP_SUMMARY") == "1":
+            return 0
+        self.event("summary")
+        result = send_summaries(job, now, *args, **kwargs)
+        self.summaries.append(result)
+        return result
 
-    def install_summary(self, Move):
-        """Hold the workers at the end of the morning (RI_SUMMARY_BARRIER),
-        skip or count the daily summaries (the ``summary`` kill point)."""
-        probe = self
-        if hasattr(Move, "_recurring_send_summaries"):
-            self.summary_hook = True
-            summaries = Move._recurring_send_summaries
-
-            def _recurring_send_summaries(self, now):
-                if ENV.get("RI_SKIP_SUMMARY") == "1":
-                    return 0
-                probe.event("summary")
-                if not finish_hook:
-                    probe.barrier()
-                result = summaries(self, now)
-                probe.summaries.append(result)
-                return result
-
-            Move._recurring_send_summaries = _recurring_send_summaries
-        finish_hook = hasattr(Move, "_recurring_finish")
-        if finish_hook:
-            finish = Move._recurring_finish
-
-            def _recurring_finish(self, now):
-                probe.barrier()
-                result = finish(self, now)
-                probe.finishes.append(result)
-                return result
-
-            Move._recurring_finish = _recurring_finish
+    def finish(self, finish, job, now, *args, **kwargs):
+        """The end of the morning: the workers are held at its entry until
+        both are there (RI_SUMMARY_BARRIER)."""
+        self.barrier()
+        result = finish(job, now, *args, **kwargs)
+        self.finishes.append(result)
+        return result
 
     def install(self):
-        """Wrap Odoo's own steps (posting, numbering, committing) and the
-        add-on's sending and locking where they exist."""
+        """Wrap the fault points (every one checked first: a missing target
+        fails loudly, before anything runs) and the cursor's commit."""
+        names = ("post", "sequence", "lock", "send", "send_batch", "adjust")
+        names += ("summary", "finish")
+        points.require(self.env, names)
+        for name in names:
+            points.wrap(self.env, name, getattr(self, name))
+            self.points.append(name)
         probe = self
-        Move = type(self.env["account.move"])
-        post = Move._post
-        set_next_sequence = Move._set_next_sequence
-
-        def _post(self, soft=True):
-            result = post(self, soft=soft)
-            for move in self.filtered(
-                lambda m: m.recurring_template_id and m.state == "posted"
-            ):
-                probe.pending.append(move.id)
-                if probe.progress:
-                    print(f"MADE {probe.counts['invoice'] + 1}", flush=True)
-                probe.event("invoice")
-            return result
-
-        def _set_next_sequence(self):
-            result = set_next_sequence(self)
-            if self.recurring_template_id:
-                probe.event("sequence")
-            return result
-
-        Move._post = _post
-        Move._set_next_sequence = _set_next_sequence
-        if hasattr(Move, "_recurring_lock_due_templates"):
-            lock_due = Move._recurring_lock_due_templates
-
-            def _recurring_lock_due_templates(self, now, limit, **kwargs):
-                templates = lock_due(self, now, limit, **kwargs)
-                if templates is not None:  # None: another worker's rows, back off
-                    probe.locked += len(templates)
-                    probe.last_locked = len(templates)
-                return templates
-
-            Move._recurring_lock_due_templates = _recurring_lock_due_templates
-        self.install_sending(Move)
-        self.install_price_changes(Move)
-        self.install_summary(Move)
         cr = self.env.cr
         real_commit = cr.commit
         self.real_commit = real_commit
@@ -294,7 +267,7 @@ def wait_for_go():
 
 
 def run_loop(env, probe, now, batch):
-    Move = env["account.move"]
+    Job = env[points.JOB]
     stats = {"calls": 0, "backoffs": 0, "errors": 0, "idle": 0}
     while stats["calls"] < int(ENV.get("RI_MAX_CALLS", "3000")):
         stats["calls"] += 1
@@ -305,7 +278,7 @@ def run_loop(env, probe, now, batch):
             probe,
             stats,
             "the job",
-            lambda: Move._cron_recurring_invoices(batch_size=batch, now=now),
+            lambda: Job._cron_make_and_send(batch_size=batch, now=now),
         )
         if remaining is None:
             continue
@@ -326,7 +299,7 @@ def call_scheduled_action(env, probe, stats, what, action):
     calls again), but 0 (stop: as if nothing remained) after the 5th error."""
     try:
         remaining = action()
-    except Exception:  # noqa: BLE001 - reported as a failure by the runner
+    except Exception:  # noqa: BLE001 - reported as a failure by the scenario
         stats["errors"] += 1
         sys.stderr.write(f"[{WORKER}] UNHANDLED ERROR in {what}:\n")
         traceback.print_exc()
@@ -352,12 +325,12 @@ def forget_uncommitted(probe):
 def run_make_loop(env, probe, now, batch):
     """Make and post the due templates' invoices batch by batch, committing
     each, and send nothing: they wait, ``to_send``, for the sending workers."""
-    Move = env["account.move"]
+    Job = env[points.JOB]
     stats = {"calls": 0, "backoffs": 0, "errors": 0, "idle": 0}
     while stats["calls"] < int(ENV.get("RI_MAX_CALLS", "3000")):
         stats["calls"] += 1
         probe.start_call()
-        templates = Move._recurring_make(now, batch)
+        templates = Job._make_due(now, batch)
         if templates is None:
             stats["backoffs"] += 1
             env.cr.rollback()
@@ -372,7 +345,7 @@ def run_make_loop(env, probe, now, batch):
 def run_send_loop(env, probe, now, batch):
     """One sending worker: call the sending scheduled action until it reports
     that nothing remains, as ir.cron's progress API would."""
-    Move = env["account.move"]
+    Job = env[points.JOB]
     stats = {"calls": 0, "backoffs": 0, "errors": 0, "idle": 0}
     while stats["calls"] < int(ENV.get("RI_MAX_CALLS", "3000")):
         stats["calls"] += 1
@@ -382,9 +355,7 @@ def run_send_loop(env, probe, now, batch):
             probe,
             stats,
             "the sender",
-            lambda: Move._cron_recurring_send(
-                batch_size=batch, now=now, auto_commit=True
-            ),
+            lambda: Job._cron_send(batch_size=batch, now=now, auto_commit=True),
         )
         if remaining is None:
             continue
@@ -403,7 +374,7 @@ def run_via_cron(env, probe, now, batch):
     cron = env.ref("recurring_invoice.ir_cron_recurring_invoice")
     env["ir.cron"].search([("id", "!=", cron.id)]).write({"active": False})
     code = (
-        f"model._cron_recurring_invoices(batch_size={batch}, "
+        f"model._cron_make_and_send(batch_size={batch}, "
         f"now=datetime.datetime({now.year}, {now.month}, {now.day}, "
         f"{now.hour}, {now.minute}))"
     )
@@ -419,7 +390,7 @@ def run_via_cron(env, probe, now, batch):
         threading.current_thread().dbname = dbname
         env.cr.rollback()
         env.invalidate_all()
-        if not env["account.move"]._recurring_count_due(now):
+        if not env[points.JOB]._count_due(now):
             break
         # Not done: the job must be ready again (partially done / trigger).
         ready = cron.nextcall <= datetime.utcnow() or env["ir.cron.trigger"].search(
@@ -445,11 +416,11 @@ def main(env):
     if ENV.get("RI_REAL_PDF") != "1":
         stub_wkhtmltopdf(env)
     # Warm up (registry caches) before the start signal, then a fresh snapshot.
-    env["account.move"]._recurring_count_due(now)
+    env[points.JOB]._count_due(now)
     env.cr.rollback()
     wait_for_go()
     started = time.monotonic()
-    say(f"start now={now:%Y-%m-%d %H:%M} UTC batch={batch}")
+    worker_say(f"start now={now:%Y-%m-%d %H:%M} UTC batch={batch}")
     loop = ENV.get("RI_LOOP") or "job"
     if ENV.get("RI_VIA_CRON") == "1":
         stats = run_via_cron(env, probe, now, batch)
@@ -481,7 +452,7 @@ def main(env):
         commits=probe.counts["commit"],
         summaries=probe.summaries,
         finishes=probe.finishes,
-        summary_hook=probe.summary_hook,
+        points=probe.points,
         adjusted=probe.counts["adjust"],
         barrier_met=probe.barrier_met,
     )

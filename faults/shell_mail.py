@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Fed to ``odoo shell`` by run_faults.py: the mail side of the mail scenario.
+"""Fed to ``odoo shell`` by the fault suite (faults/lab.py): the mail side of
+the mail scenarios.
 
 ``RI_MAIL_STEP``
     ``setup``: point Odoo's outgoing mail server at the test SMTP server on
@@ -10,7 +11,7 @@
     each e-mail).
 
 Odoo logs each refused e-mail as an ERROR with its traceback, as it should; this
-step expects refusals, so those two loggers are muted here, and the runner
+step expects refusals, so those two loggers are muted here, and the scenario
 checks the outcome instead. Prints one line ``RESULT {json}``: the job's
 e-mails by state and delivery attempts.
 """

@@ -1,17 +1,19 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Fed to ``odoo shell`` by run_faults.py: the 06:15 job on OCA's queue_job
-(the bridge add-on ``recurring_invoice_queue_job``), its jobs run one after
-the other the way queue_job's runner has them run.
+"""Fed to ``odoo shell`` by the fault suite (faults/test_queue_job.py): the
+06:15 job on OCA's queue_job (the bridge add-on
+``recurring_invoice_queue_job``), its jobs run one after the other the way
+queue_job's runner has them run.
 
 ``RI_NOW_LOCAL``, ``RI_BATCH``, ``RI_WORKER``, ``RI_REAL_PDF``
     As for shell_job.py.
 ``RI_QUEUE_FAIL``
-    Comma-separated job methods (``_recurring_job_make``,
-    ``_recurring_job_send``) whose first job fails once: the job does all its
-    work (invoices made and posted, or sent: PDF made, e-mail queued), then
-    raises queue_job's RetryableJobError before its transaction commits, as a
-    lost database connection or a restarted worker would leave it. queue_job
-    rolls the job back and runs it again later.
+    Comma-separated fault points (faults/points.py: ``job_make``,
+    ``job_send``, the bridge's ``_job_make`` and ``_job_send``) whose first
+    job fails once: the job does all its work (invoices made and posted, or
+    sent: PDF made, e-mail queued), then raises queue_job's RetryableJobError
+    before its transaction commits, as a lost database connection or a
+    restarted worker would leave it. queue_job rolls the job back and runs it
+    again later. A point whose method is missing fails loudly.
 
 The scheduled action is called as the scheduler does (the bridge enqueues a
 make job per batch, their send jobs and a finish job), committed; then each
@@ -30,34 +32,37 @@ import time
 from odoo.addons.queue_job.controllers.main import RunJobController
 from odoo.addons.queue_job.exception import RetryableJobError
 
+from faults import points
 from faults.shell_common import stub_wkhtmltopdf, utc_now_arg
+from harness import driver
 
 ENV = os.environ
 WORKER = ENV.get("RI_WORKER", "queue")
 MAX_RUNS = 500
 
 
-def say(line):
-    print(f"[{WORKER}] {line}", flush=True)
+def worker_say(line):
+    driver.say(f"[{WORKER}] {line}")
 
 
 def install_failures(env, failed):
-    """Make the first job of each method in RI_QUEUE_FAIL fail once, after
-    its work (see the module's docstring). ``failed`` collects the methods
-    and the jobs' results."""
-    Move = type(env["account.move"])
-    for method in filter(None, ENV.get("RI_QUEUE_FAIL", "").split(",")):
-        real = getattr(Move, method)
+    """Make the first job of each fault point in RI_QUEUE_FAIL fail once,
+    after its work (see the module's docstring). ``failed`` collects the
+    points' methods and the jobs' results."""
+    names = list(filter(None, ENV.get("RI_QUEUE_FAIL", "").split(",")))
+    points.require(env, names)
+    for name in names:
+        method = points.point(name).method
 
-        def failing(self, *args, _real=real, _method=method, **kwargs):
-            result = _real(self, *args, **kwargs)
+        def failing(real, job, *args, _method=method, **kwargs):
+            result = real(job, *args, **kwargs)
             if _method not in failed:
                 failed[_method] = str(result)
-                say(f"{_method}: did its work ({result}), now fails once")
+                worker_say(f"{_method}: did its work ({result}), now fails once")
                 raise RetryableJobError(f"fault suite: {_method} fails once", seconds=1)
             return result
 
-        setattr(Move, method, failing)
+        points.wrap(env, name, failing)
 
 
 def next_job(env):
@@ -94,7 +99,7 @@ def run_jobs(env):
         job = RunJobController._acquire_job(env, uuid)
         if not job:
             stats["errors"] += 1
-            say(f"UNHANDLED: job {uuid} could not be acquired")
+            worker_say(f"UNHANDLED: job {uuid} could not be acquired")
             env.cr.rollback()
             continue
         try:
@@ -102,7 +107,7 @@ def run_jobs(env):
             env.cr.commit()  # the end of the HTTP request
         except Exception as error:  # noqa: BLE001 - the job is marked failed
             stats["errors"] += 1
-            say(f"job {uuid} failed: {error}")
+            worker_say(f"job {uuid} failed: {error}")
             env.cr.rollback()
         env.invalidate_all()
     return stats
@@ -126,8 +131,8 @@ def main(env):
     failed = {}
     install_failures(env, failed)
     started = time.monotonic()
-    Move = env["account.move"].with_context(recurring_invoice_queue_job=True)
-    remaining = Move._cron_recurring_invoices(batch_size=batch, now=now)
+    Job = env[points.JOB].with_context(recurring_invoice_queue_job=True)
+    remaining = Job._cron_make_and_send(batch_size=batch, now=now)
     env.cr.commit()
     enqueued = jobs_by_method(env)
     stats = run_jobs(env)

@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
-"""Fed to ``odoo shell`` by run_faults.py: make recurring templates.
+"""Fed to ``odoo shell`` by the fault suite (faults/lab.py): make recurring templates.
 
 ``RI_TEMPLATES`` is a JSON list of groups ``{"period": "week", "count": 10,
 "start_offset": 0, "end_offset": null}``, optionally with an ``interval`` and
