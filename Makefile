@@ -23,8 +23,11 @@ lint: $(STAMP)
 readme: $(STAMP)
 	$(VENV)/bin/python -m scripts.gen_readme
 
-test-faults:
-	$(PYTHON) -m faults.run_faults
+# The fault suite (pytest, faults/): real odoo processes killed, run twice at
+# once, left down for weeks. pytest's options in ARGS, e.g.
+# ARGS='-k two_workers --keep-logs'; its last line is pytest's summary.
+test-faults: $(STAMP)
+	$(VENV)/bin/python -m pytest faults -v -rfEs --tb=short $(ARGS)
 
 run:
 	$(PYTHON) -m scripts.run_demo

@@ -1,0 +1,473 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+"""The checks: a scenario's database and processes compared with the oracle
+(faults/oracle.py).
+
+Each ``check_*`` reads a database with ``psql`` (through harness/driver.py's
+:meth:`~harness.driver.Odoo.sql`) and returns figures for the report and
+problems, a list of what is wrong (empty: exactly once): one posted invoice
+per (template, occurrence date), dated on its send day, made and numbered
+oldest first within its template, no draft left over, the sale journal
+numbered without gap or double per sequence prefix, each invoice sent once
+(one invoice e-mail in its chatter, one attempt) and reported in a daily
+summary, each template's next date and state as the calendar says; the mail
+queue; the yearly prices. The others read the job processes' output: their
+errors, their results. Plain Python.
+"""
+
+import re
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+
+from harness.driver import LOG_LINE
+
+from .oracle import expected_occurrences, expected_prices
+
+TEMPLATE_FAILED = re.compile(r"Recurring template \d+ failed")
+SUMMARY_SUBJECT = "Summary of recurring invoices"
+
+# --------------------------------------------------------------------------
+# Errors in Odoo's output
+# --------------------------------------------------------------------------
+
+EXCEPTION_LINE = re.compile(r"^([\w.]+(?:Error|Failure|Exception|Violation)\w*): (.*)$")
+ADDON_FRAME = re.compile(
+    r'File "([^"]*/recurring_invoice/[^"]*)", line (\d+), in (\w+)'
+)
+
+
+def describe_errors(text, width=120):
+    """The exceptions of the tracebacks in ``text``, each with the deepest
+    frame of the add-on it went through (its message cut at ``width``)."""
+    errors, frame = [], None
+    for line in text.splitlines():
+        if match := ADDON_FRAME.search(line):
+            path = match.group(1).split("/recurring_invoice/", 1)[1]
+            frame = f"recurring_invoice/{path}:{match.group(2)} {match.group(3)}"
+        elif match := EXCEPTION_LINE.match(line.strip()):
+            name = match.group(1).rsplit(".", 1)[-1]
+            where = f" (raised through {frame})" if frame else ""
+            errors.append(f"{name}: {match.group(2)[:width]}{where}")
+            frame = None
+    return errors
+
+
+def bad_lines(text):
+    """Lines telling of an error: ERROR/CRITICAL log lines, tracebacks, a
+    template failure recorded by the job, an unhandled error of the loop."""
+    bad = []
+    for line in text.splitlines():
+        match = LOG_LINE.match(line)
+        if (
+            (match and match.group(1) in ("ERROR", "CRITICAL"))
+            or line.startswith("Traceback")
+            or "UNHANDLED" in line
+            or TEMPLATE_FAILED.search(line)
+        ):
+            bad.append(line.strip()[:300])
+    return bad
+
+
+def found(*checks):
+    """The messages of the ``(count, message)`` checks that counted something."""
+    return [message for count, message in checks if count]
+
+
+def parse_date(value):
+    return date.fromisoformat(value) if value else None
+
+
+def check_database(odoo, db, horizon):
+    """Compare the database with the occurrences due on or before ``horizon``.
+
+    Returns (figures, problems): figures for the report, problems a list of
+    what is wrong (empty: exactly once)."""
+    templates = odoo.sql(
+        db,
+        "SELECT id, recurring_period, recurring_start_date, recurring_end_date, "
+        "recurring_next_date, recurring_state, state, "
+        "recurring_make_error IS NOT NULL, journal_id, recurring_interval, "
+        "recurring_days_ahead "
+        "FROM account_move WHERE recurring_state IS NOT NULL ORDER BY id",
+    )
+    invoices = odoo.sql(
+        db,
+        "SELECT id, recurring_template_id, recurring_occurrence_date, state, name, "
+        "sequence_prefix, sequence_number, invoice_date, date "
+        "FROM account_move WHERE recurring_template_id IS NOT NULL ORDER BY id",
+    )
+    expected, problems = check_templates(templates, horizon)
+    days_ahead = {int(row[0]): int(row[-1] or 0) for row in templates}
+    made, invoice_problems = check_invoices(invoices, expected, days_ahead)
+    numbering = check_numbering(odoo, db, {row[-3] for row in templates})
+    sending = check_sending(odoo, db)
+    problems += invoice_problems + numbering.pop("problems") + sending.pop("problems")
+    figures = {
+        "templates": len(templates),
+        "expected": len(expected),
+        "made": len(invoices),
+        **made,
+        **numbering,
+        **sending,
+    }
+    return figures, problems
+
+
+def check_templates(templates, horizon):
+    """The occurrences each template must have made by ``horizon``, and what
+    is wrong with the templates: next date and state, posted, failed."""
+    problems = []
+    expected = set()
+    for row in templates:
+        tid, period, start, end, next_date, rstate, state, error = row[:8]
+        interval, days_ahead = int(row[-2] or 1), int(row[-1] or 0)
+        due, following = expected_occurrences(
+            period, parse_date(start), parse_date(end), horizon, interval, days_ahead
+        )
+        expected.update((int(tid), occurrence) for occurrence in due)
+        want_state = "active" if following else "ended"
+        if parse_date(next_date) != following or rstate != want_state:
+            problems.append(
+                f"template {tid}: next {next_date or None}/{rstate}, "
+                f"want {following}/{want_state}"
+            )
+        if state != "draft":
+            problems.append(f"template {tid} is {state}")
+        if error == "t":
+            problems.append(f"template {tid} has a recorded error")
+    return expected, problems
+
+
+def check_invoices(invoices, expected, days_ahead):
+    """One posted invoice per expected (template, occurrence), dated on its
+    send day (its template's ``days_ahead`` days before the occurrence); within
+    a template, made and numbered oldest first."""
+    made = Counter()
+    per_template = defaultdict(list)
+    not_posted = drafts = wrong_dates = 0
+    for iid, tid, occ, state, _name, prefix, number, inv_date, acc_date in invoices:
+        occurrence = parse_date(occ)
+        made[(int(tid), occurrence)] += 1
+        if state != "posted":
+            not_posted += 1
+            drafts += state == "draft"
+        send_day = occurrence - timedelta(days=days_ahead[int(tid)])
+        if parse_date(inv_date) != send_day or parse_date(acc_date) != send_day:
+            wrong_dates += 1
+        per_template[int(tid)].append((int(iid), occurrence, prefix, int(number or 0)))
+    duplicates = sum(count - 1 for count in made.values() if count > 1)
+    missing = sorted(expected - set(made))
+    extra = sorted(set(made) - expected)
+    problems = found(
+        (duplicates, f"{duplicates} duplicate invoice(s)"),
+        (missing, f"{len(missing)} occurrence(s) without invoice: {missing[:3]}"),
+        (extra, f"{len(extra)} invoice(s) for no due occurrence: {extra[:3]}"),
+        (not_posted, f"{not_posted} invoice(s) not posted ({drafts} draft)"),
+        (wrong_dates, f"{wrong_dates} invoice(s) not dated on their send day"),
+    )
+    # Oldest first: the creation order (ids) and the invoice numbers (prefix,
+    # number) both follow the occurrence dates.
+    disordered = 0
+    for rows in per_template.values():
+        by_number = [row[1] for row in sorted(rows, key=lambda row: row[2:])]
+        by_id = [row[1] for row in sorted(rows)]
+        if by_number != sorted(by_number) or by_id != sorted(by_id):
+            disordered += 1
+    if disordered:
+        problems.append(f"{disordered} template(s) not invoiced oldest first")
+    figures = {
+        "duplicates": duplicates,
+        "missing": len(missing),
+        "not_posted": not_posted,
+    }
+    return figures, problems
+
+
+def check_numbering(odoo, db, journals):
+    """The posted entries of the templates' journals: per sequence prefix
+    (one per year), numbers 1..n without gap, no number twice."""
+    problems = []
+    gaps = doubles = 0
+    prefixes = {}
+    journals = sorted(j for j in journals if j)
+    numbers = []
+    if journals:
+        numbers = odoo.sql(
+            db,
+            "SELECT sequence_prefix, sequence_number, name FROM account_move "
+            f"WHERE journal_id IN ({','.join(journals)}) AND state = 'posted'",
+        )
+    by_prefix = defaultdict(list)
+    names = Counter()
+    for prefix, number, name in numbers:
+        by_prefix[prefix].append(int(number))
+        names[name] += 1
+    for prefix, nums in sorted(by_prefix.items()):
+        distinct = set(nums)
+        doubles += len(nums) - len(distinct)
+        gap = set(range(1, max(distinct) + 1)) - distinct
+        gaps += len(gap)
+        prefixes[prefix] = f"{min(distinct)}-{max(distinct)}"
+        if gap:
+            problems.append(f"gap in {prefix}: {sorted(gap)[:5]}")
+    doubles += sum(count - 1 for count in names.values() if count > 1)
+    if doubles:
+        problems.append(f"{doubles} doubled invoice number(s)")
+    return {"gaps": gaps, "doubles": doubles, "numbers": prefixes, "problems": problems}
+
+
+def check_sending(odoo, db):
+    """Each invoice made is sent exactly once: sending state ``sent`` after one
+    attempt, one invoice e-mail (a comment message with the customer as
+    recipient) in its chatter, and reported in a daily summary."""
+    rows = odoo.sql(
+        db,
+        """
+        SELECT i.id, i.recurring_send_state, i.recurring_send_attempts,
+               i.recurring_send_to_report, i.is_move_sent,
+               (SELECT count(*) FROM mail_message m
+                 WHERE m.model = 'account.move' AND m.res_id = i.id
+                   AND m.message_type = 'comment'
+                   AND m.subtype_id = (SELECT res_id FROM ir_model_data
+                                        WHERE module = 'mail'
+                                          AND name = 'mt_comment'))
+          FROM account_move i
+         WHERE i.recurring_template_id IS NOT NULL
+        """,
+    )
+    unsent = double = retried = unreported = 0
+    mails = 0
+    for _id, state, attempts, to_report, is_sent, messages in rows:
+        messages = int(messages)
+        mails += messages
+        if state != "sent" or is_sent != "t" or not messages:
+            unsent += 1
+        if messages > 1:
+            double += messages - 1
+        if int(attempts or 0) != 1:
+            retried += 1
+        if to_report == "t":
+            unreported += 1
+    summaries = int(
+        odoo.sql(
+            db,
+            "SELECT count(*) FROM mail_message WHERE model = 'res.users' "
+            f"AND subject LIKE '{SUMMARY_SUBJECT}%'",
+        )[0][0]
+    )
+    problems = found(
+        (unsent, f"{unsent} invoice(s) not sent"),
+        (double, f"{double} invoice e-mail(s) sent twice"),
+        (retried, f"{retried} invoice(s) not sent at the first attempt"),
+        (unreported, f"{unreported} invoice(s) left out of the daily summary"),
+    )
+    sending = {
+        "sent": len(rows) - unsent,
+        "mails": mails,
+        "double_sent": double,
+        "summaries": summaries,
+    }
+    return {"sending": sending, "problems": problems}
+
+
+def check_yearly_prices(odoo, db, first_prices):
+    """Each template's yearly adjustment applied once per adjustment day up to
+    its last invoice, recorded as its last one, and each invoice at the price
+    of its occurrence (see ``expected_prices``)."""
+    templates = odoo.sql(
+        db,
+        "SELECT id, recurring_index_percent, recurring_index_date, "
+        "recurring_index_last_date FROM account_move "
+        "WHERE recurring_state IS NOT NULL ORDER BY id",
+    )
+    invoices = defaultdict(list)
+    for tid, occurrence, price in odoo.sql(
+        db,
+        "SELECT i.recurring_template_id, i.recurring_occurrence_date, "
+        "line.price_unit FROM account_move i "
+        "JOIN account_move_line line ON line.move_id = i.id "
+        "AND line.display_type = 'product' "
+        "WHERE i.recurring_template_id IS NOT NULL",
+    ):
+        invoices[int(tid)].append((parse_date(occurrence), float(price)))
+    applied = defaultdict(list)
+    for tid, day, first_invoice, state in odoo.sql(
+        db,
+        "SELECT template_id, effective_date, applied_date, state "
+        "FROM recurring_price_adjustment WHERE kind = 'yearly'",
+    ):
+        applied[int(tid)].append((parse_date(day), parse_date(first_invoice), state))
+    problems = []
+    figures = {"expected": 0, "applied": 0, "twice": 0, "missing": 0}
+    checked = wrong = 0
+    for tid, percent, anchor, last in templates:
+        tid = int(tid)
+        made = sorted(invoices[tid])
+        occurrences = [occurrence for occurrence, _price in made]
+        want, days = expected_prices(
+            first_prices[tid], parse_date(anchor), float(percent), occurrences
+        )
+        for (occurrence, price), expected in zip(made, want, strict=True):
+            checked += 1
+            if abs(price - expected) > 0.001:
+                wrong += 1
+                if wrong <= 3:
+                    problems.append(
+                        f"template {tid}: invoice of {occurrence} at {price}, "
+                        f"want {expected}"
+                    )
+        got = Counter(day for day, _first, _state in applied[tid])
+        figures["expected"] += len(days)
+        figures["applied"] += sum(got.values())
+        twice = sum(count - 1 for count in got.values() if count > 1)
+        missing = sorted(set(days) - set(got))
+        extra = sorted(set(got) - set(days))
+        figures["twice"] += twice
+        figures["missing"] += len(missing)
+        if twice:
+            problems.append(
+                f"template {tid}: {twice} yearly adjustment(s) applied twice"
+            )
+        if missing or extra:
+            problems.append(
+                f"template {tid}: yearly adjustments {sorted(got)}, want {days}"
+            )
+        for day, first_invoice, state in applied[tid]:
+            reached = next((o for o in occurrences if o >= day), None)
+            if state != "applied" or first_invoice != reached:
+                problems.append(
+                    f"template {tid}: adjustment of {day} {state} for the invoice "
+                    f"of {first_invoice}, want applied for {reached}"
+                )
+        if parse_date(last) != (days[-1] if days else None):
+            problems.append(
+                f"template {tid}: last yearly adjustment {last or None}, "
+                f"want {days[-1] if days else None}"
+            )
+    figures.update(checked=checked, wrong=wrong, problems=problems)
+    return figures
+
+
+def figures_text(fig):
+    numbers = ", ".join(f"{p}{r}" for p, r in fig["numbers"].items()) or "none"
+    text = (
+        f"invoices expected {fig['expected']}, made {fig['made']}, "
+        f"duplicates {fig['duplicates']}, missing {fig['missing']}, "
+        f"gaps {fig['gaps']}, doubles {fig['doubles']}, "
+        f"not posted {fig['not_posted']} (numbers {numbers})"
+    )
+    sending = fig["sending"]
+    return text + (
+        f"; sent {sending['sent']}, invoice e-mails {sending['mails']}, "
+        f"sent twice {sending['double_sent']}, "
+        f"summary e-mails {sending['summaries']}"
+    )
+
+
+#: The users told about a template: its salesperson, else the user who made it
+#: recurring (each when active, with an e-mail address), else the first
+#: billing administrator of its company with an e-mail address.
+RESPONSIBLE_USERS = """
+    WITH usable AS (
+        SELECT u.id FROM res_users u JOIN res_partner p ON p.id = u.partner_id
+         WHERE u.active AND COALESCE(p.email, '') <> ''
+    ), admins AS (
+        SELECT rel.cid AS company_id, min(u.id) AS id
+          FROM res_users u
+          JOIN res_partner p ON p.id = u.partner_id
+          JOIN res_company_users_rel rel ON rel.user_id = u.id
+          JOIN res_groups_users_rel g ON g.uid = u.id
+          JOIN ir_model_data d ON d.res_id = g.gid AND d.model = 'res.groups'
+               AND d.module = 'account' AND d.name = 'group_account_manager'
+         WHERE u.active AND COALESCE(p.email, '') <> '' AND NOT u.share
+         GROUP BY rel.cid
+    )
+    SELECT DISTINCT COALESCE(
+        (SELECT id FROM usable WHERE id = t.invoice_user_id),
+        (SELECT id FROM usable WHERE id = t.recurring_user_id),
+        (SELECT id FROM admins WHERE company_id = t.company_id))
+      FROM account_move t WHERE t.recurring_state IS NOT NULL
+"""
+
+
+def check_mail_queue(odoo, db):
+    """Each invoice made has exactly one invoice e-mail in Odoo's mail queue
+    (``mail.mail`` of the job for it, whatever its state: run this before the
+    queue delivers and deletes them) and each responsible user (see
+    RESPONSIBLE_USERS) one summary message, nobody else any."""
+    per_invoice = odoo.sql(
+        db,
+        """
+        SELECT i.id, (SELECT count(*) FROM mail_mail m
+                       WHERE m.recurring_invoice_id = i.id)
+          FROM account_move i
+         WHERE i.recurring_template_id IS NOT NULL
+        """,
+    )
+    none = sum(1 for _id, n in per_invoice if int(n) == 0)
+    twice = sum(int(n) - 1 for _id, n in per_invoice if int(n) > 1)
+    users = {row[0] for row in odoo.sql(db, RESPONSIBLE_USERS)}
+    summaries = dict(
+        odoo.sql(
+            db,
+            "SELECT res_id, count(*) FROM mail_message WHERE model = 'res.users' "
+            f"AND subject LIKE '{SUMMARY_SUBJECT}%' GROUP BY res_id",
+        )
+    )
+    per_user = {user: int(summaries.get(user, 0)) for user in users}
+    problems = found(
+        (none, f"{none} invoice(s) without an e-mail in the mail queue"),
+        (twice, f"{twice} invoice e-mail(s) queued twice"),
+    )
+    for user, count in sorted(per_user.items()):
+        if count != 1:
+            problems.append(f"{count} summaries for user {user}, want 1")
+    strangers = sorted(set(summaries) - users)
+    if strangers:
+        problems.append(f"summaries for users {strangers} responsible for nothing")
+    figures = {
+        "queued": sum(int(n) for _id, n in per_invoice),
+        "queued_twice": twice,
+        "summary_users": per_user,
+    }
+    return figures, problems
+
+
+def queue_text(fig):
+    users = ", ".join(f"user {u}: {n}" for u, n in sorted(fig["summary_users"].items()))
+    return (
+        f"mail queue: {fig['queued']} invoice e-mails (twice: "
+        f"{fig['queued_twice']}), summaries per responsible user: {users or 'none'}"
+    )
+
+
+# --------------------------------------------------------------------------
+# The job processes, and what the SMTP server took
+# --------------------------------------------------------------------------
+
+
+def worker_problems(shells):
+    """(problems, results) of job processes, (shell, worker name) pairs: a
+    crash, an error in the output (a traceback, an ERROR line, a template
+    failure)."""
+    problems, results = [], []
+    for shell, worker in shells:
+        result = shell.result
+        results.append(result)
+        if shell.returncode or result is None:
+            problems.append(f"worker {worker} exited {shell.returncode}")
+        errors = describe_errors(shell.output) or shell.bad
+        if errors:
+            problems.append(f"worker {worker} hit {len(errors)} error(s): {errors[0]}")
+    return problems, results
+
+
+def deliveries(received, names):
+    """The messages the SMTP server took (faults/smtp_server.py's log) for
+    the invoices named ``names``: how many invoice e-mails per invoice name
+    (a Counter), and how many daily summaries."""
+    per_invoice = Counter()
+    summaries = 0
+    for message in received:
+        per_invoice.update(n for n in names if n in message["subject"])
+        summaries += message["subject"].startswith(SUMMARY_SUBJECT)
+    return per_invoice, summaries
