@@ -347,20 +347,19 @@ class TestQueueJob(RecurringInvoiceCase):
         spec = importlib.util.spec_from_file_location("bridge_18_0_1_1_0", path)
         migration = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(migration)
-        finish = self.env.ref(
-            "recurring_invoice_queue_job.job_function_recurring_finish"
-        )
-        send = self.env.ref("recurring_invoice_queue_job.job_function_recurring_send")
+        env = self.env(su=True)  # as Odoo runs a migration
+        finish = env.ref("recurring_invoice_queue_job.job_function_recurring_finish")
+        send = env.ref("recurring_invoice_queue_job.job_function_recurring_send")
         send.retry_pattern = {1: 7}
-        move_model = self.env["ir.model"]._get("account.move")
-        for function in finish | send:
-            function.write(
-                {"model_id": move_model.id, "method": f"_recurring{function.method}"}
-            )
         self.run_cron()
         [waiting] = self.jobs("_job_finish")
         ended = self.Job.browse().with_delay(description="ended")._job_finish(MORNING)
         ended = ended.db_record()
+        move_model = env["ir.model"]._get("account.move")
+        for function in finish | send:
+            function.write(
+                {"model_id": move_model.id, "method": f"_recurring{function.method}"}
+            )
         self.env.flush_all()
         old = json.dumps(
             {
@@ -385,7 +384,7 @@ class TestQueueJob(RecurringInvoiceCase):
             [old, ended.id, (waiting.id, ended.id)],
         )
         self.env.invalidate_all()
-        self.assertEqual(migration.move_job_functions(self.env), finish | send)
+        self.assertEqual(migration.move_job_functions(env), finish | send)
         self.assertEqual(migration.move_waiting_jobs(self.env.cr), [waiting.id])
         self.env.invalidate_all()
         self.assertEqual(finish.name, "<recurring.invoice.job>._job_finish")
