@@ -1,7 +1,7 @@
 """The Odoo 18 the project's runners use, and its PostgreSQL.
 
 `make test` (scripts/run_tests.py), `make run` (scripts/run_demo.py), `make bench`
-(bench/bench_recurring.py) and `make test-faults` (faults/run_faults.py) drive
+(bench/bench_recurring.py) and `make test-faults` (the pytest suite faults/) drive
 real ``odoo`` processes through harness/driver.py, which finds Odoo here. A
 user's own Odoo always wins: the ``odoo`` command on PATH, configured by
 ``~/.odoorc`` (or the file ``$ODOO_RC`` names). Without one, they use the Odoo
