@@ -4,7 +4,7 @@
     "name": "Recurring Invoices on the Job Queue",
     "summary": "Where queue_job is installed, the 06:15 recurring invoice job "
     "makes, posts and sends its batches as queue jobs on a channel of its own",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/recurring-invoice/recurring_invoice",
     "author": "recurring_invoice authors",

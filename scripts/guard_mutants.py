@@ -271,7 +271,7 @@ MUTANTS = [
     ),
     Mutant(
         "a batch size is a positive number",
-        f"{MODELS}/account_move_recurring_job.py",
+        f"{MODELS}/recurring_invoice_job.py",
         "if value is not None and value >= minimum:",
         "if value is not None:",
         integrity("batch_size_that_is_no_positive_number_falls_back")
@@ -279,7 +279,7 @@ MUTANTS = [
     ),
     Mutant(
         "only posted invoices are sent",
-        f"{MODELS}/account_move_recurring_send.py",
+        f"{MODELS}/recurring_invoice_job_send.py",
         (
             "                 WHERE recurring_send_state = 'to_send'\n"
             "                   AND state = 'posted'"

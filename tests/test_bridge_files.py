@@ -42,15 +42,19 @@ def test_job_functions_on_the_channel():
         "queue_job.channel_root"
     )
     functions = tree.getroot().findall(".//record[@model='queue.job.function']")
-    code = (BRIDGE / "models/account_move.py").read_text()
+    code = (BRIDGE / "models/recurring_invoice_job.py").read_text()
     assert {f.findtext("field[@name='method']") for f in functions} == {
-        "_recurring_job_make",
-        "_recurring_job_send",
-        "_recurring_job_finish",
+        "_job_make",
+        "_job_send",
+        "_job_finish",
     }
+    assert '_inherit = "recurring.invoice.job"' in code
     for function in functions:
         method = function.findtext("field[@name='method']")
         assert f"def {method}(" in code
+        assert function.find("field[@name='model_id']").get("ref") == (
+            "recurring_invoice.model_recurring_invoice_job"
+        )
         assert function.find("field[@name='channel_id']").get("ref") == channel.get(
             "id"
         )

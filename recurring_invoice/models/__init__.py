@@ -11,6 +11,8 @@ from . import (
     ir_actions_report,
     mail_mail,
     recurring_invoice_forecast,
+    recurring_invoice_job,
+    recurring_invoice_job_send,
     recurring_price_adjustment,
     recurring_price_adjustment_line,
     res_company,

@@ -11,9 +11,10 @@ made invoice to it, the guards that keep a template a template, setting it up,
 pausing, resuming and stopping it, and the values of the one invoice it makes
 for an occurrence. Its schedule (when each invoice is due, as decided by the
 plain-Python :mod:`..tools.recurrence`) and its side panel are in
-``account_move_recurring_schedule.py``, the 06:15 job in
-``account_move_recurring_job.py``, sending and the daily summary in
-``account_move_recurring_send.py``.
+``account_move_recurring_schedule.py``; what the 06:15 job keeps on a template
+and an invoice in ``account_move_recurring_job.py`` and
+``account_move_recurring_send.py``; the job itself, its sending and the daily
+summary are the service ``recurring.invoice.job`` (``recurring_invoice_job.py``).
 """
 
 from datetime import timedelta
@@ -504,7 +505,7 @@ class AccountMove(models.Model):
                     "recurring_make_error": False,
                 }
             )
-        self._recurring_schedule_next_run(now)
+        self.env["recurring.invoice.job"]._schedule_next_run(now)
         return True
 
     # --- buttons ---------------------------------------------------------------
@@ -553,7 +554,7 @@ class AccountMove(models.Model):
         self._recurring_check_access()
         now = fields.Datetime.now()
         self.filtered(lambda m: m.recurring_state == "paused")._recurring_resume(now)
-        self._recurring_schedule_next_run(now)
+        self.env["recurring.invoice.job"]._schedule_next_run(now)
         return True
 
     def _recurring_resume(self, resumed_at):

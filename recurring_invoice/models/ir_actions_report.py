@@ -35,7 +35,7 @@ class IrActionsReport(models.Model):
             trusted.get(self.env.context, "recurring_invoice_send")
             and "--javascript-delay" in args
         ):
-            delay = self.env["account.move"]._recurring_int_param(
+            delay = self.env["recurring.invoice.job"]._int_param(
                 "recurring_invoice.print_delay", DEFAULT_PRINT_DELAY, minimum=0
             )
             args[args.index("--javascript-delay") + 1] = str(delay)

@@ -12,8 +12,6 @@ in the next daily summary. Which adjustments are due and the new prices are
 decided by :mod:`..tools.prices`.
 """
 
-import psycopg2.errors
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
@@ -202,26 +200,6 @@ class RecurringPriceAdjustment(models.Model):
                 )
             changes.append(change)
         return changes
-
-    @api.model
-    def _recurring_lock_to_report(self):
-        """Lock the applied adjustments waiting for the daily summary,
-        skipping those another worker holds (as the job locks its invoices:
-        see ``AccountMove._recurring_lock``); empty when another worker
-        committed them since this transaction began."""
-        try:
-            with self.env.cr.savepoint():
-                self.env.cr.execute(
-                    """
-                    SELECT id FROM recurring_price_adjustment
-                     WHERE to_report
-                     ORDER BY applied_date, id
-                       FOR NO KEY UPDATE SKIP LOCKED
-                    """
-                )
-                return self.browse(row[0] for row in self.env.cr.fetchall())
-        except psycopg2.errors.SerializationFailure:
-            return self.browse()
 
     # --- the daily summary -------------------------------------------------------
     def _recurring_summary_rows(self, lang):

@@ -66,6 +66,7 @@ class RecurringInvoiceCase(AccountTestInvoicingCommon):
         cls.env.company.recurring_invoice_tz = "Europe/Oslo"
         cls.env.company.recurring_invoice_send_time = 6.25
         cls.Move = cls.env["account.move"]
+        cls.Job = cls.env["recurring.invoice.job"]
         cls.cron = cls.env.ref("recurring_invoice.ir_cron_recurring_invoice")
         # The job takes all the database's work, as the scheduler's user does:
         # set aside what was there before (the demo data's templates and
@@ -172,7 +173,7 @@ class RecurringInvoiceCase(AccountTestInvoicingCommon):
         scheduler would: batch after batch until nothing remains."""
         with freeze_time(at):
             for _batch in range(1000):
-                remaining = self.Move._cron_recurring_invoices(batch_size=batch_size)
+                remaining = self.Job._cron_make_and_send(batch_size=batch_size)
                 if remaining <= 0:
                     break
         self.env.invalidate_all()

@@ -17,7 +17,10 @@ class TestInstall(RecurringInvoiceCase):
         )
         self.assertEqual(module.state, "installed")
         self.assertTrue(self.cron.active)
-        self.assertEqual(self.cron.code.strip(), "model._cron_recurring_invoices()")
+        self.assertEqual(self.cron.code.strip(), "model._cron_make_and_send()")
+        # the job is a service of its own (an AbstractModel, no table)
+        self.assertEqual(self.cron.model_id.model, "recurring.invoice.job")
+        self.assertTrue(self.env["recurring.invoice.job"]._abstract)
         self.assertEqual(self.cron.user_id, self.env.ref("base.user_root"))
         # First run planned at 06:15 in Oslo, whatever the season.
         local = pytz.utc.localize(self.cron.nextcall).astimezone(
@@ -27,6 +30,8 @@ class TestInstall(RecurringInvoiceCase):
         # and its sender, woken by the job, a safety net a little later
         sender = self.env.ref("recurring_invoice.ir_cron_recurring_invoice_send")
         self.assertTrue(sender.active)
+        self.assertEqual(sender.model_id.model, "recurring.invoice.job")
+        self.assertEqual(sender.code.strip(), "model._cron_send()")
         self.assertGreater(sender.priority, self.cron.priority)
 
     def test_company_defaults(self):

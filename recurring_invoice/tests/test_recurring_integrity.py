@@ -13,7 +13,7 @@ from odoo.tests import new_test_user, tagged
 
 from .common import RecurringInvoiceCase, oslo
 
-JOB_LOGGER = "odoo.addons.recurring_invoice.models.account_move_recurring_job"
+JOB_LOGGER = "odoo.addons.recurring_invoice.models.recurring_invoice_job"
 
 
 @tagged("post_install", "-at_install")
@@ -539,5 +539,5 @@ class TestRecurringIntegrity(RecurringInvoiceCase):
                     template.recurring_invoice_ids.recurring_send_state, "sent"
                 )
                 self.assertEqual(len(logged.output), 2)  # once per parameter
-        self.assertEqual(self.Move._recurring_batch_size(), 100)
-        self.assertEqual(self.Move._recurring_send_batch_size(), 20)
+        self.assertEqual(self.Job._batch_size(), 100)
+        self.assertEqual(self.Job._send_batch_size(), 20)

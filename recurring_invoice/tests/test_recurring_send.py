@@ -14,10 +14,8 @@ from odoo.tools import mute_logger
 
 from odoo.addons.account.models.account_move_send import AccountMoveSend
 from odoo.addons.base.models.ir_mail_server import IrMailServer, MailDeliveryException
-from odoo.addons.recurring_invoice.models.account_move_recurring_job import (
-    FINISH_LOCK,
-)
-from odoo.addons.recurring_invoice.models.account_move_recurring_send import (
+from odoo.addons.recurring_invoice.models.recurring_invoice_job import FINISH_LOCK
+from odoo.addons.recurring_invoice.models.recurring_invoice_job_send import (
     _collisions_not_logged,
 )
 from odoo.addons.recurring_invoice.tools.trusted import Trusted
@@ -173,7 +171,7 @@ class TestRecurringSend(RecurringInvoiceCase):
         action, which sends it while the job makes the next; the summary goes
         out once, when the last worker finds nothing left to make or send."""
         sender = self.env.ref("recurring_invoice.ir_cron_recurring_invoice_send")
-        self.assertEqual(sender.code.strip(), "model._cron_recurring_send()")
+        self.assertEqual(sender.code.strip(), "model._cron_send()")
         templates = self.Move.browse()
         for n in range(3):
             templates |= self.make_template(
@@ -185,7 +183,7 @@ class TestRecurringSend(RecurringInvoiceCase):
         woken = Trigger.search_count([("cron_id", "=", sender.id)])
         with freeze_time(oslo(2027, 1, 31, 6, 15)):
             # the job: one batch of two templates, made and posted, not sent
-            self.assertEqual(self.Move._cron_recurring_invoices(batch_size=2), 3)
+            self.assertEqual(self.Job._cron_make_and_send(batch_size=2), 3)
             made = templates.recurring_invoice_ids
             self.assertEqual(len(made), 2)
             self.assertEqual(set(made.mapped("recurring_send_state")), {"to_send"})
@@ -193,15 +191,15 @@ class TestRecurringSend(RecurringInvoiceCase):
                 Trigger.search_count([("cron_id", "=", sender.id)]), woken + 1
             )
             # a sender sends them while one template is still due: no summary yet
-            self.assertEqual(self.Move._cron_recurring_send(), 0)
+            self.assertEqual(self.Job._cron_send(), 0)
             self.assertEqual(set(made.mapped("recurring_send_state")), {"sent"})
             self.assertFalse(self.summaries())
             # the job makes the last one, then sends it itself
-            self.assertEqual(self.Move._cron_recurring_invoices(batch_size=2), 1)
+            self.assertEqual(self.Job._cron_make_and_send(batch_size=2), 1)
             self.assertFalse(self.summaries())
-            self.assertEqual(self.Move._cron_recurring_invoices(batch_size=2), 0)
+            self.assertEqual(self.Job._cron_make_and_send(batch_size=2), 0)
             # a sender with nothing left does not send a second summary
-            self.assertEqual(self.Move._cron_recurring_send(), 0)
+            self.assertEqual(self.Job._cron_send(), 0)
         self.env.invalidate_all()
         invoices = templates.recurring_invoice_ids
         self.assertEqual(len(invoices), 3)
@@ -231,14 +229,14 @@ class TestRecurringSend(RecurringInvoiceCase):
             )
 
         before = triggers()
-        job = self.Move.with_context(cron_id=self.cron.id)
+        job = self.Job.with_context(cron_id=self.cron.id)
         with freeze_time(oslo(2027, 1, 31, 6, 15)):
-            self.assertEqual(job._cron_recurring_invoices(batch_size=1), 2)
+            self.assertEqual(job._cron_make_and_send(batch_size=1), 2)
             self.assertEqual(triggers(), before + 1)
             self.env["ir.config_parameter"].set_param(
                 "recurring_invoice.hold_sending", "1"
             )
-            self.assertEqual(job._cron_recurring_invoices(batch_size=1), 0)
+            self.assertEqual(job._cron_make_and_send(batch_size=1), 0)
             self.assertEqual(triggers(), before + 1)
 
     def test_job_wakes_every_sender_or_none(self):
@@ -256,12 +254,12 @@ class TestRecurringSend(RecurringInvoiceCase):
             }
 
         before = woken()
-        self.Move._recurring_wake_senders()
+        self.Job._wake_senders()
         self.assertEqual(woken(), {cron: count + 1 for cron, count in before.items()})
         (sender | copy).active = False
         self.make_template(partner=self.customer, invoice_user_id=self.accountant.id)
         with freeze_time(oslo(2027, 1, 31, 6, 15)):
-            self.Move._cron_recurring_invoices(batch_size=2)
+            self.Job._cron_make_and_send(batch_size=2)
         self.assertEqual(
             len(self.Move.search([("recurring_send_state", "!=", False)])), 1
         )
@@ -271,12 +269,12 @@ class TestRecurringSend(RecurringInvoiceCase):
         queue job's), each once."""
         invoices = self.made_not_sent(4)
         now = oslo(2027, 1, 31, 6, 16)
-        first = self.Move._recurring_send_pending(now, 2, among=invoices.ids)
-        second = self.Move._recurring_send_pending(now, 10, among=invoices.ids)
+        first = self.Job._send_pending(now, 2, among=invoices.ids)
+        second = self.Job._send_pending(now, 10, among=invoices.ids)
         self.assertEqual(len(first), 2)
         # the first batch is sent: the second takes the rest
         self.assertEqual(second, invoices - first)
-        self.assertFalse(self.Move._recurring_send_pending(now, 10, among=invoices.ids))
+        self.assertFalse(self.Job._send_pending(now, 10, among=invoices.ids))
         self.assertEqual(set(invoices.mapped("recurring_send_state")), {"sent"})
 
     def test_concurrent_update_is_not_a_failed_sending(self):
@@ -288,14 +286,14 @@ class TestRecurringSend(RecurringInvoiceCase):
         conflict = psycopg2.errors.SerializationFailure(
             "could not serialize access due to concurrent update"
         )
-        with patch.object(type(self.Move), "_recurring_send", side_effect=conflict):
+        with patch.object(type(self.Job), "_send_invoice", side_effect=conflict):
             # tried, not done: the progress API is not told it was sent
-            self.assertFalse(self.Move._recurring_send_pending(now, 10))
+            self.assertFalse(self.Job._send_pending(now, 10))
         self.assertEqual(invoice.recurring_send_state, "to_send")
         self.assertEqual(invoice.recurring_send_attempts, 0)
         self.assertFalse(invoice.recurring_send_retry_after)
         self.assertFalse(invoice.recurring_send_error)
-        self.Move._recurring_send_pending(now, 10)
+        self.Job._send_pending(now, 10)
         self.assertEqual(invoice.recurring_send_state, "sent")
 
     def test_a_collision_is_not_logged_as_an_error(self):
@@ -351,22 +349,22 @@ class TestRecurringSend(RecurringInvoiceCase):
         """Two workers that both find nothing left: the summaries and the next
         run are done once (a transaction lock), the second leaves them."""
         now = oslo(2027, 1, 31, 6, 16)
-        Move = type(self.Move)
+        Job = type(self.Job)
         with (
             self.env.registry.cursor() as other_cr,
-            patch.object(Move, "_recurring_send_summaries") as summaries,
-            patch.object(Move, "_recurring_schedule_next_run") as next_run,
+            patch.object(Job, "_send_summaries") as summaries,
+            patch.object(Job, "_schedule_next_run") as next_run,
         ):
             # another worker finishing holds the lock
             other_cr.execute(
                 "SELECT pg_advisory_xact_lock(hashtext(%s))", [FINISH_LOCK]
             )
-            self.assertFalse(self.Move._recurring_finish(now))
+            self.assertFalse(self.Job._finish(now))
             summaries.assert_not_called()
             next_run.assert_not_called()
             other_cr.rollback()
             # the lock ends with the other's transaction
-            self.assertTrue(self.Move._recurring_finish(now))
+            self.assertTrue(self.Job._finish(now))
             summaries.assert_called_once_with(now)
             next_run.assert_called_once_with(now)
 
@@ -454,7 +452,7 @@ class TestRecurringSend(RecurringInvoiceCase):
             summaries = self.summaries()
             before = self.env.cr.sql_log_count
             with freeze_time(oslo(day.year, day.month, day.day, 6, 20)):
-                told = self.Move._recurring_send_summaries(
+                told = self.Job._send_summaries(
                     oslo(day.year, day.month, day.day, 6, 20)
                 )
             costs.append(self.env.cr.sql_log_count - before)

@@ -95,7 +95,11 @@ class TestRecurringRpcAccess(AccountTestInvoicingHttpCommon):
         )
         # the job's own methods are private: not callable through RPC at all
         self.assert_refused(
-            "reader", "_cron_recurring_invoices", [], error="AccessError"
+            "reader",
+            "_cron_make_and_send",
+            [],
+            error="AccessError",
+            model="recurring.invoice.job",
         )
         self.assertEqual(self.template.recurring_state, "active")
         # reading is what a reader may do

@@ -1,1 +1,1 @@
-from . import account_move
+from . import recurring_invoice_job

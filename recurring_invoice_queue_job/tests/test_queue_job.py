@@ -44,7 +44,7 @@ class TestQueueJob(RecurringInvoiceCase):
     def run_cron(self, at=MORNING, batch_size=None):
         """The scheduled action as the scheduler runs it (cron_id in context)."""
         with freeze_time(at):
-            self.Move.with_context(cron_id=self.cron.id)._cron_recurring_invoices()
+            self.Job.with_context(cron_id=self.cron.id)._cron_make_and_send()
         self.env.invalidate_all()
 
     def jobs(self, method, states=("pending",)):
@@ -53,7 +53,7 @@ class TestQueueJob(RecurringInvoiceCase):
             .sudo()
             .search(
                 [
-                    ("model_name", "=", "account.move"),
+                    ("model_name", "=", "recurring.invoice.job"),
                     ("method_name", "=", method),
                     ("state", "in", list(states)),
                 ],
@@ -94,22 +94,22 @@ class TestQueueJob(RecurringInvoiceCase):
     def test_cron_enqueues_one_make_job_per_batch_on_its_channel(self):
         templates = self.make_templates(5)
         self.run_cron()
-        makes = self.jobs("_recurring_job_make")
+        makes = self.jobs("_job_make")
         self.assertEqual(len(makes), 3)  # batches of 2, 2 and 1
         self.assertEqual(set(makes.mapped("channel")), {CHANNEL})
         self.assertEqual(set(makes.mapped("max_retries")), {20})
         self.assertEqual(
             sorted(id_ for job in makes for id_ in job.args[1]), sorted(templates.ids)
         )
-        finish = self.jobs("_recurring_job_finish")
+        finish = self.jobs("_job_finish")
         self.assertEqual(len(finish), 1)
         self.assertEqual(finish.channel, CHANNEL)
         # nothing is made by the scheduled action itself
         self.assertFalse(templates.recurring_invoice_ids)
         # run again the same morning: no batch, no finish job twice
         self.run_cron(oslo(2027, 1, 31, 6, 20))
-        self.assertEqual(self.jobs("_recurring_job_make"), makes)
-        self.assertEqual(self.jobs("_recurring_job_finish"), finish)
+        self.assertEqual(self.jobs("_job_make"), makes)
+        self.assertEqual(self.jobs("_job_finish"), finish)
 
     def test_batch_size_that_is_no_positive_number_falls_back(self):
         """As in the core: a batch size of 0 (or -1, or "ten") would enqueue
@@ -120,7 +120,7 @@ class TestQueueJob(RecurringInvoiceCase):
         )
         with self.assertLogs(ADDON_LOGGER, "WARNING") as logged:
             self.run_cron()
-        [make] = self.jobs("_recurring_job_make")
+        [make] = self.jobs("_job_make")
         self.assertEqual(sorted(make.args[1]), sorted(templates.ids))
         self.assertEqual(len(logged.output), 1)
 
@@ -130,13 +130,11 @@ class TestQueueJob(RecurringInvoiceCase):
             "recurring_invoice.hold_sending", "1"
         )
         self.run_cron()
-        self.perform(self.jobs("_recurring_job_make"))
-        self.assertFalse(self.jobs("_recurring_job_send"))  # left to a later run
+        self.perform(self.jobs("_job_make"))
+        self.assertFalse(self.jobs("_job_send"))  # left to a later run
         with freeze_time(MORNING):
-            self.Move.with_context(cron_id=self.cron.id)._cron_recurring_send(
-                batch_size=2
-            )
-        sends = self.jobs("_recurring_job_send")
+            self.Job.with_context(cron_id=self.cron.id)._cron_send(batch_size=2)
+        sends = self.jobs("_job_send")
         self.assertEqual([len(job.args[1]) for job in sends], [2, 1])
         self.assertEqual(
             sorted(id_ for job in sends for id_ in job.args[1]),
@@ -147,7 +145,7 @@ class TestQueueJob(RecurringInvoiceCase):
         """Outside the scheduler (the core's tests, scripts) nothing is queued."""
         template = self.make_templates(1)
         with freeze_time(MORNING):
-            self.Move._cron_recurring_invoices()
+            self.Job._cron_make_and_send()
         self.env.invalidate_all()
         self.assertEqual(template.recurring_invoice_ids.state, "posted")
         self.assertFalse(self.env["queue.job"].sudo().search([]))
@@ -159,7 +157,7 @@ class TestQueueJob(RecurringInvoiceCase):
             "recurring_invoice.queue_job", "0"
         )
         with freeze_time(MORNING):
-            self.Move.with_context(cron_id=self.cron.id)._cron_recurring_invoices()
+            self.Job.with_context(cron_id=self.cron.id)._cron_make_and_send()
         self.env.invalidate_all()
         self.assertEqual(template.recurring_invoice_ids.state, "posted")
         self.assertFalse(self.env["queue.job"].sudo().search([]))
@@ -167,20 +165,20 @@ class TestQueueJob(RecurringInvoiceCase):
     def test_jobs_make_send_and_summarise_each_once(self):
         templates = self.make_templates(3)
         self.run_cron()
-        finish = self.jobs("_recurring_job_finish")
+        finish = self.jobs("_job_finish")
         # the finish job waits while templates are due and jobs may make them
         self.assertEqual(self.perform(finish), 0)
         self.assertEqual(finish.state, "pending")
         self.assertEqual(finish.retry, 0)  # waiting is not a failure
         self.assertFalse(self.summaries())
 
-        makes = self.jobs("_recurring_job_make")
+        makes = self.jobs("_job_make")
         self.assertEqual(self.perform(makes), 2)
         invoices = templates.recurring_invoice_ids
         self.assertEqual(len(invoices), 3)
         self.assertEqual(set(invoices.mapped("state")), {"posted"})
         self.assertEqual(set(invoices.mapped("recurring_send_state")), {"to_send"})
-        sends = self.jobs("_recurring_job_send")
+        sends = self.jobs("_job_send")
         self.assertEqual(len(sends), 2)  # one per make job
         self.assertEqual(set(sends.mapped("channel")), {CHANNEL})
         self.assertEqual(
@@ -207,10 +205,10 @@ class TestQueueJob(RecurringInvoiceCase):
         self.assertEqual(templates.recurring_invoice_ids, invoices)
         for invoice in invoices:
             self.assertEqual(len(self.sendings(invoice)), 1)
-        self.assertFalse(self.jobs("_recurring_job_send"))
+        self.assertFalse(self.jobs("_job_send"))
         self.run_cron(oslo(2027, 1, 31, 7, 0))
-        self.assertFalse(self.jobs("_recurring_job_make"))
-        self.assertEqual(self.perform(self.jobs("_recurring_job_finish")), 1)
+        self.assertFalse(self.jobs("_job_make"))
+        self.assertEqual(self.perform(self.jobs("_job_finish")), 1)
         self.assertEqual(self.summaries(), summary)
 
     def test_make_job_retries_when_another_worker_took_its_templates(self):
@@ -219,15 +217,15 @@ class TestQueueJob(RecurringInvoiceCase):
         and its retry, in a new transaction, makes each invoice once."""
         templates = self.make_templates(2)
         self.run_cron()
-        make = self.jobs("_recurring_job_make")
+        make = self.jobs("_job_make")
         self.assertEqual(len(make), 1)
-        Move = type(self.Move)
-        with patch.object(Move, "_recurring_lock", return_value=None):
+        Job = type(self.Job)
+        with patch.object(Job, "_lock", return_value=None):
             self.assertEqual(self.perform(make), 0)
         self.assertEqual(make.state, "pending")
         self.assertEqual(make.retry, 1)
         self.assertFalse(templates.recurring_invoice_ids)
-        self.assertFalse(self.jobs("_recurring_job_send"))
+        self.assertFalse(self.jobs("_job_send"))
         self.assertEqual(self.perform(make), 1)
         self.assertEqual(len(templates.recurring_invoice_ids), 2)
         for template in templates:
@@ -238,18 +236,18 @@ class TestQueueJob(RecurringInvoiceCase):
         are not lost, a new job makes them."""
         first, second = self.make_templates(2)
         self.run_cron()
-        make = self.jobs("_recurring_job_make")
-        Move = type(self.Move)
-        lock = Move._recurring_lock_due_templates
+        make = self.jobs("_job_make")
+        Job = type(self.Job)
+        lock = Job._lock_due_templates
 
         def only_the_first(records, now, limit, among=None):
             return lock(records, now, limit, among=[first.id])
 
-        with patch.object(Move, "_recurring_lock_due_templates", only_the_first):
+        with patch.object(Job, "_lock_due_templates", only_the_first):
             self.assertEqual(self.perform(make), 1)
         self.assertEqual(len(first.recurring_invoice_ids), 1)
         self.assertFalse(second.recurring_invoice_ids)
-        again = self.jobs("_recurring_job_make")
+        again = self.jobs("_job_make")
         self.assertEqual(len(again), 1)
         self.assertEqual(again.args[1], [second.id])
         self.assertTrue(again.eta)
@@ -263,26 +261,26 @@ class TestQueueJob(RecurringInvoiceCase):
         counted as tried: a new send job takes it a few seconds later."""
         templates = self.make_templates(2)
         self.run_cron()
-        self.perform(self.jobs("_recurring_job_make"))
-        send = self.jobs("_recurring_job_send")
+        self.perform(self.jobs("_job_make"))
+        send = self.jobs("_job_send")
         first, second = invoices = templates.recurring_invoice_ids.sorted("id")
-        Move = type(self.Move)
-        original = Move._recurring_send
+        Job = type(self.Job)
+        original = Job._send_invoice
 
-        def concurrent(invoice):
+        def concurrent(job, invoice):
             if invoice == second:
                 raise psycopg2.errors.SerializationFailure(
                     "could not serialize access due to concurrent update"
                 )
-            return original(invoice)
+            return original(job, invoice)
 
-        with patch.object(Move, "_recurring_send", concurrent):
+        with patch.object(Job, "_send_invoice", concurrent):
             self.assertEqual(self.perform(send), 1)
         self.assertEqual(first.recurring_send_state, "sent")
         self.assertEqual(second.recurring_send_state, "to_send")
         self.assertEqual(second.recurring_send_attempts, 0)
         self.assertFalse(self.sendings(second))
-        again = self.jobs("_recurring_job_send") - send
+        again = self.jobs("_job_send") - send
         self.assertEqual(len(again), 1)
         self.assertEqual(self.perform(again), 1)
         self.assertEqual(set(invoices.mapped("recurring_send_state")), {"sent"})
@@ -294,12 +292,12 @@ class TestQueueJob(RecurringInvoiceCase):
         job runs again whole (queue_job's retry)."""
         templates = self.make_templates(1)
         self.run_cron()
-        self.perform(self.jobs("_recurring_job_make"))
-        send = self.jobs("_recurring_job_send")
+        self.perform(self.jobs("_job_make"))
+        send = self.jobs("_job_send")
         conflict = psycopg2.errors.SerializationFailure(
             "could not serialize access due to concurrent update"
         )
-        with patch.object(type(self.Move), "_recurring_send", side_effect=conflict):
+        with patch.object(type(self.Job), "_send_invoice", side_effect=conflict):
             self.assertEqual(self.perform(send), 0)
         self.assertEqual(send.state, "pending")
         invoice = templates.recurring_invoice_ids
@@ -312,27 +310,27 @@ class TestQueueJob(RecurringInvoiceCase):
         template = self.make_templates(1)
         self.customer.email = False
         self.run_cron()
-        self.perform(self.jobs("_recurring_job_make"))
-        self.assertEqual(self.perform(self.jobs("_recurring_job_send")), 1)
+        self.perform(self.jobs("_job_make"))
+        self.assertEqual(self.perform(self.jobs("_job_send")), 1)
         invoice = template.recurring_invoice_ids
         self.assertEqual(invoice.recurring_send_state, "to_send")
         self.assertEqual(invoice.recurring_send_attempts, 1)
         self.assertTrue(invoice.recurring_send_retry_after > MORNING)
         # the finish job does not wait for it
-        self.assertEqual(self.perform(self.jobs("_recurring_job_finish")), 1)
+        self.assertEqual(self.perform(self.jobs("_job_finish")), 1)
 
     def test_finish_job_goes_on_when_the_jobs_failed(self):
         """A make job that failed for good does not hold the summaries back:
         what was done is told, the next run tries the rest."""
         self.make_templates(3)
         self.run_cron()
-        first, last = self.jobs("_recurring_job_make")
+        first, last = self.jobs("_job_make")
         self.assertEqual(self.perform(first), 1)
-        self.perform(self.jobs("_recurring_job_send"))
+        self.perform(self.jobs("_job_send"))
         failed = Job.load(self.env, last.uuid)
         failed.set_failed(exc_info="psycopg2.errors.SerializationFailure")
         failed.store()
         with self.assertLogs(LOGGER, "WARNING") as logs:
-            self.assertEqual(self.perform(self.jobs("_recurring_job_finish")), 1)
+            self.assertEqual(self.perform(self.jobs("_job_finish")), 1)
         self.assertIn("1 templates due", logs.output[0])
         self.assertEqual(len(self.summaries()), 1)
