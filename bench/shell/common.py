@@ -22,6 +22,7 @@ import logging
 import os
 import pstats
 import resource
+import sys
 import time
 from datetime import timedelta
 
@@ -97,13 +98,21 @@ def profile_top(path, limit=30):
 
 
 class CountHandler(logging.Handler):
-    """Counts the add-on's "retried one by one" and failure log lines."""
+    """Counts the add-on's "retried one by one" and failure log lines, and
+    every line of the add-on's loggers (``lines``)."""
 
     def __init__(self):
         super().__init__(logging.INFO)
-        self.counts = {"batch_fallbacks": 0, "template_failures": 0, "not_sent": 0}
+        self.counts = {
+            "batch_fallbacks": 0,
+            "template_failures": 0,
+            "not_sent": 0,
+            "lines": 0,
+            "loggers": 0,
+        }
 
     def emit(self, record):
+        self.counts["lines"] += 1
         message = record.getMessage()
         if "retried one by one" in message:
             self.counts["batch_fallbacks"] += 1
@@ -113,8 +122,38 @@ class CountHandler(logging.Handler):
             self.counts["not_sent"] += 1
 
 
+def addon_loggers():
+    """The loggers of the add-on's loaded modules (their ``_logger``); raises
+    when one logs under another name than ADDON_LOGGER, whose lines the
+    counts would miss (as ...models.account_move did once the job moved)."""
+    loggers = {
+        name: module._logger.name
+        for name, module in list(sys.modules.items())
+        if name.startswith(ADDON_LOGGER + ".")
+        and isinstance(getattr(module, "_logger", None), logging.Logger)
+    }
+    strays = sorted(
+        f"{module}: {logger}"
+        for module, logger in loggers.items()
+        if not logger.startswith(ADDON_LOGGER + ".")
+    )
+    if strays or not loggers:
+        raise RuntimeError(
+            f"bench: the add-on's lines are counted on {ADDON_LOGGER}, but "
+            + (
+                f"these modules log elsewhere: {', '.join(strays)}"
+                if strays
+                else "no module of the add-on has a _logger"
+            )
+        )
+    return sorted(set(loggers.values()))
+
+
 def watch_addon_log():
+    """Count the add-on's lines (CountHandler) on its package's logger, which
+    every module of it logs under (getLogger(__name__)); returns the counts."""
     handler = CountHandler()
+    handler.counts["loggers"] = len(addon_loggers())
     logger = logging.getLogger(ADDON_LOGGER)
     logger.setLevel(logging.INFO)
     logger.addHandler(handler)

@@ -54,7 +54,8 @@ class Ours:
             f"MB (at start {result['peak_before_mb']:.0f} MB), "
             f"{result['seconds']:.1f} s in {result['runner_calls']} cron runner "
             f"call(s); batch fallbacks {log['batch_fallbacks']}, template failures "
-            f"{log['template_failures']}"
+            f"{log['template_failures']} (of {log['lines']} line(s) on the add-on's "
+            f"{log['loggers']} loggers)"
         )
         batches = result["batch_seconds"]
         self.bench.log(
