@@ -424,8 +424,7 @@ class Workers:
             "workers.machine_scaling",
             self.scaling(),
             "x",
-            "the machine's two-process speed-up",
-            HIGHER,
+            "the machine's two-process speed-up (its load, not ours)",
         )
         results.figure(
             "workers.bound",
