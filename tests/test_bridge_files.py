@@ -20,7 +20,7 @@ PLACEHOLDER = re.compile(r"%\(\w+\)s")
 
 
 def test_manifest_of_an_optional_integration():
-    assert MANIFEST["version"] == "18.0.1.0.0"
+    assert re.fullmatch(r"18\.0\.\d+\.\d+\.\d+", MANIFEST["version"])
     assert MANIFEST["license"] == "LGPL-3"
     assert MANIFEST["author"] == CORE["author"]
     assert MANIFEST["website"] == CORE["website"]
@@ -30,6 +30,12 @@ def test_manifest_of_an_optional_integration():
     for name in MANIFEST["data"]:
         assert (BRIDGE / name).is_file(), name
         etree.parse(str(BRIDGE / name))
+    # each version since the first says what changed, and migrates
+    history = (BRIDGE / "readme/HISTORY.md").read_text()
+    assert history.startswith(f"## {MANIFEST['version']} (")
+    versions = re.findall(r"^## (\S+) ", history, re.MULTILINE)
+    for version in versions[:-1]:
+        assert (BRIDGE / "migrations" / version).is_dir(), version
     # recurring_invoice knows nothing of queue_job
     assert "queue_job" not in CORE["depends"]
 

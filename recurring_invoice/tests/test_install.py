@@ -104,6 +104,31 @@ class TestInstall(RecurringInvoiceCase):
         self.assertIn("Priser justert", template.with_context(lang="nb_NO").body_html)
         self.assertFalse(migration.reload_summary_template(self.env))
 
+    def test_upgrade_moves_the_scheduled_actions_to_the_service(self):
+        """A database of 18.0.1.1.x runs the job on account.move, and a copy
+        of the sending scheduled action may add a worker: the 18.0.1.2.0
+        migration points them all at the service, with their arguments, and
+        leaves the other scheduled actions of account.move alone."""
+        migration = load_migration("18.0.1.2.0", "post-migration.py")
+        move_model = self.env["ir.model"]._get("account.move")
+        sender = self.env.ref("recurring_invoice.ir_cron_recurring_invoice_send")
+        copy = sender.copy({"name": "Recurring invoices: send (2)", "active": False})
+        (self.cron | sender | copy).write({"model_id": move_model.id})
+        self.cron.code = "model._cron_recurring_invoices()"
+        sender.code = "model._cron_recurring_send()"
+        copy.code = "model._cron_recurring_send(batch_size=10)"
+        other = copy.copy({"name": "Someone else's", "code": "model._autopost()"})
+        moved = migration.move_scheduled_actions(self.env)
+        self.assertEqual(moved, self.cron | sender | copy)
+        self.assertEqual(set(moved.mapped("model_id.model")), {"recurring.invoice.job"})
+        self.assertEqual(other.model_id, move_model)
+        self.assertEqual(self.cron.code, "model._cron_make_and_send()")
+        self.assertEqual(sender.code, "model._cron_send()")
+        self.assertEqual(copy.code, "model._cron_send(batch_size=10)")
+        self.assertFalse(migration.move_scheduled_actions(self.env))
+        # the moved scheduled action runs
+        self.assertTrue(self.cron.method_direct_trigger())
+
 
 def load_migration(version, name):
     """A migration script of the add-on, as Odoo runs it (its folder's name is

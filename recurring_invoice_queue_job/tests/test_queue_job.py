@@ -1,4 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
+import importlib.util
+import json
+from pathlib import Path
 from unittest.mock import patch
 
 import psycopg2.errors
@@ -334,3 +337,62 @@ class TestQueueJob(RecurringInvoiceCase):
             self.assertEqual(self.perform(self.jobs("_job_finish")), 1)
         self.assertIn("1 templates due", logs.output[0])
         self.assertEqual(len(self.summaries()), 1)
+
+    def test_upgrade_moves_the_job_functions_and_waiting_jobs_to_the_service(self):
+        """A database of the bridge's 18.0.1.0.x has its job functions, and
+        maybe a morning's jobs waiting, on account.move: the 18.0.1.1.0
+        migration moves both to the service, with the functions' settings;
+        a job that ended stays as it was."""
+        path = Path(__file__).parents[1] / "migrations/18.0.1.1.0/post-migration.py"
+        spec = importlib.util.spec_from_file_location("bridge_18_0_1_1_0", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        env = self.env(su=True)  # as Odoo runs a migration
+        finish = env.ref("recurring_invoice_queue_job.job_function_recurring_finish")
+        send = env.ref("recurring_invoice_queue_job.job_function_recurring_send")
+        send.retry_pattern = {1: 7}
+        self.run_cron()
+        [waiting] = self.jobs("_job_finish")
+        ended = self.Job.browse().with_delay(description="ended")._job_finish(MORNING)
+        ended = ended.db_record()
+        move_model = env["ir.model"]._get("account.move")
+        for function in finish | send:
+            function.write(
+                {"model_id": move_model.id, "method": f"_recurring{function.method}"}
+            )
+        self.env.flush_all()
+        old = json.dumps(
+            {
+                "_type": "odoo_recordset",
+                "model": "account.move",
+                "ids": [],
+                "uid": 1,
+                "su": True,
+                "context": {},
+            }
+        )
+        self.env.cr.execute(
+            """
+            UPDATE queue_job
+               SET model_name = 'account.move',
+                   method_name = '_recurring_job_finish',
+                   channel_method_name = '<account.move>._recurring_job_finish',
+                   records = to_jsonb(%s::text),
+                   state = CASE WHEN id = %s THEN 'done' ELSE state END
+             WHERE id IN %s
+            """,
+            [old, ended.id, (waiting.id, ended.id)],
+        )
+        self.env.invalidate_all()
+        self.assertEqual(migration.move_job_functions(env), finish | send)
+        self.assertEqual(migration.move_waiting_jobs(self.env.cr), [waiting.id])
+        self.env.invalidate_all()
+        self.assertEqual(finish.name, "<recurring.invoice.job>._job_finish")
+        self.assertEqual(send.name, "<recurring.invoice.job>._job_send")
+        self.assertEqual(send._parse_retry_pattern(), {1: 7})
+        self.assertEqual(waiting.job_function_id, finish)
+        self.assertEqual(ended.model_name, "account.move")
+        # the moved job runs on the service
+        job = Job.load(self.env, waiting.uuid)
+        self.assertEqual(job.recordset._name, "recurring.invoice.job")
+        self.assertEqual(self.perform(waiting), 1)

@@ -24,7 +24,12 @@ RENAMED = {
 def migrate(cr, version):
     if not version:
         return
-    env = api.Environment(cr, SUPERUSER_ID, {})
+    move_scheduled_actions(api.Environment(cr, SUPERUSER_ID, {}))
+
+
+def move_scheduled_actions(env):
+    """Point the job's scheduled actions on ``account.move`` at the service;
+    returns those moved."""
     service = env["ir.model"]._get("recurring.invoice.job")
     crons = (
         env["ir.cron"]
@@ -36,6 +41,7 @@ def migrate(cr, version):
             ]
         )
     )
+    moved = crons.browse()
     for cron in crons:
         code = cron.code
         for old, new in RENAMED.items():
@@ -43,4 +49,6 @@ def migrate(cr, version):
         if code == cron.code:
             continue
         cron.write({"model_id": service.id, "code": code})
+        moved |= cron
         _logger.info("Scheduled action %r runs on recurring.invoice.job", cron.name)
+    return moved

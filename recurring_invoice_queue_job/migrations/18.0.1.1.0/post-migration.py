@@ -31,12 +31,25 @@ def migrate(cr, version):
     if not version:
         return
     env = api.Environment(cr, SUPERUSER_ID, {})
+    move_job_functions(env)
+    move_waiting_jobs(cr)
+
+
+def move_job_functions(env):
+    """The job functions of account.move's methods, on the service's; returns
+    them."""
     service = env["ir.model"]._get(SERVICE)
     functions = env["queue.job.function"].search(
         [("model_id.model", "=", "account.move"), ("method", "in", list(RENAMED))]
     )
     for function in functions:
         function.write({"model_id": service.id, "method": RENAMED[function.method]})
+    return functions
+
+
+def move_waiting_jobs(cr):
+    """The jobs of account.move's methods that may still run, on the
+    service's; returns their ids."""
     # A job's records are its recordset stored as JSON text (queue_job's
     # JobSerialized): the service's empty recordset, with the same user and
     # context.
@@ -50,6 +63,7 @@ def migrate(cr, version):
         """,
         {"old": tuple(RENAMED), "alive": ALIVE_STATES},
     )
+    moved = []
     for job_id, method, records in cr.fetchall():
         recordset = json.loads(records)
         recordset.update(model=SERVICE, ids=[])
@@ -72,3 +86,5 @@ def migrate(cr, version):
             },
         )
         _logger.info("Waiting job %s moved to %s.%s", job_id, SERVICE, new)
+        moved.append(job_id)
+    return moved
