@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed
 
-.PHONY: run stop test lint readme test-faults bench bench-engine i18n mutants
+.PHONY: run stop test lint readme test-faults bench bench-quick bench-compare bench-engine i18n mutants
 
 $(STAMP): requirements-test.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,13 @@ stop:
 
 bench:
 	$(PYTHON) -m bench.bench_recurring
+
+bench-quick:
+	$(PYTHON) -m bench.bench_recurring --quick
+
+# two runs' JSON side by side: A=a.json B=b.json, else the two newest runs
+bench-compare:
+	$(PYTHON) -m bench.compare $(A) $(B)
 
 bench-engine: $(STAMP)
 	$(VENV)/bin/python -m bench.bench_engine
