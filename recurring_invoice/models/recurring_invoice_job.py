@@ -121,20 +121,25 @@ class RecurringInvoiceJob(models.AbstractModel):
 
     @api.model
     def _sending_held(self):
-        held = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("recurring_invoice.hold_sending", "")
-        )
-        if held.strip().lower() in ("", "0", "false", "no", "off"):
+        if not self._bool_param("recurring_invoice.hold_sending"):
             return False
-        if ("recurring_invoice.hold_sending", held) not in _WARNED_PARAMS:
-            _WARNED_PARAMS.add(("recurring_invoice.hold_sending", held))
+        if "recurring_invoice.hold_sending" not in _WARNED_PARAMS:
+            _WARNED_PARAMS.add("recurring_invoice.hold_sending")
             _logger.warning(
                 "Recurring invoices: sending is held by the system parameter "
                 "recurring_invoice.hold_sending; the invoices made wait to be sent"
             )
         return True
+
+    @api.model
+    def _bool_param(self, key, default=False):
+        """The system parameter ``key`` as a switch: unset gives ``default``;
+        empty, ``0``, ``false``, ``no`` and ``off`` (in any case) are off;
+        anything else is on."""
+        raw = self.env["ir.config_parameter"].sudo().get_param(key)
+        if raw is None or raw is False:
+            return default
+        return str(raw).strip().lower() not in ("", "0", "false", "no", "off")
 
     @api.model
     def _int_param(self, key, default, minimum=1):

@@ -148,16 +148,20 @@ class RecurringInvoiceJob(models.AbstractModel):
         return invoices - collided
 
     @api.model
+    def _to_send_domain(self, now):
+        """The invoices to send at ``now``: posted, waiting to be sent, not
+        waiting to be tried again (as :meth:`_send_pending` locks them)."""
+        return [
+            ("recurring_send_state", "=", "to_send"),
+            ("state", "=", "posted"),
+            "|",
+            ("recurring_send_retry_after", "=", False),
+            ("recurring_send_retry_after", "<=", now),
+        ]
+
+    @api.model
     def _count_to_send(self, now):
-        return self.env["account.move"].search_count(
-            [
-                ("recurring_send_state", "=", "to_send"),
-                ("state", "=", "posted"),
-                "|",
-                ("recurring_send_retry_after", "=", False),
-                ("recurring_send_retry_after", "<=", now),
-            ]
-        )
+        return self.env["account.move"].search_count(self._to_send_domain(now))
 
     @api.model
     def _send_invoice(self, invoice):

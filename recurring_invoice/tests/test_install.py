@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl).
 import importlib.util
 from pathlib import Path
+from unittest.mock import patch
 
 import pytz
 
@@ -126,8 +127,14 @@ class TestInstall(RecurringInvoiceCase):
         self.assertEqual(sender.code, "model._cron_send()")
         self.assertEqual(copy.code, "model._cron_send(batch_size=10)")
         self.assertFalse(migration.move_scheduled_actions(self.env))
-        # the moved scheduled action runs
-        self.assertTrue(self.cron.method_direct_trigger())
+        # the moved scheduled actions run the service's methods
+        Job = type(self.env["recurring.invoice.job"])
+        for cron, method in ((self.cron, "_cron_make_and_send"), (copy, "_cron_send")):
+            with patch.object(Job, method, return_value=0) as entry_point:
+                # as ir.cron runs it: as its user, the superuser
+                cron.ir_actions_server_id.sudo().run()
+            entry_point.assert_called_once()
+        self.assertEqual(entry_point.call_args.kwargs, {"batch_size": 10})
 
 
 def load_migration(version, name):

@@ -76,12 +76,7 @@ class RecurringInvoiceJob(models.AbstractModel):
         parameter ``recurring_invoice.queue_job`` is ``0`` or ``False`` (the
         job then works as without this module, e.g. where queue_job was
         installed for something else and no job runner runs)."""
-        enabled = (
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("recurring_invoice.queue_job", "1")
-        )
-        if enabled.strip().lower() in ("0", "false", "no", "off", ""):
+        if not self._bool_param("recurring_invoice.queue_job", default=True):
             return False
         forced = self.env.context.get("recurring_invoice_queue_job")
         if forced is not None:
@@ -158,13 +153,9 @@ class RecurringInvoiceJob(models.AbstractModel):
 
     @api.model
     def _to_send_ids(self, now, among=None):
-        """The ids of the invoices to send now (of ``among`` when given)."""
-        domain = [
-            ("recurring_send_state", "=", "to_send"),
-            "|",
-            ("recurring_send_retry_after", "=", False),
-            ("recurring_send_retry_after", "<=", now),
-        ]
+        """The ids of the invoices to send now (of ``among`` when given): those
+        the core's sending takes (posted ones only)."""
+        domain = self._to_send_domain(now)
         if among is not None:
             domain.append(("id", "in", list(among)))
         # one customer's invoices together: jobs sending side by side meet

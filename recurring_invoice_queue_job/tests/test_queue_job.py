@@ -322,6 +322,25 @@ class TestQueueJob(RecurringInvoiceCase):
         # the finish job does not wait for it
         self.assertEqual(self.perform(self.jobs("_job_finish")), 1)
 
+    def test_an_invoice_reset_to_draft_is_no_work_left_to_a_send_job(self):
+        """A made invoice reset to draft before its send job ran is not sent
+        (the core sends posted invoices only), and the send job does not hand
+        it on to a new job as if another transaction held it: the bridge's
+        list of what is to send is the core's."""
+        templates = self.make_templates(2)
+        self.run_cron()
+        self.perform(self.jobs("_job_make"))
+        [send] = self.jobs("_job_send")
+        drafted, sent = templates.recurring_invoice_ids.sorted("id")
+        drafted.button_draft()
+        self.assertEqual(self.Job._to_send_ids(MORNING), [sent.id])
+        self.assertEqual(self.perform(send), 1)
+        self.assertEqual(send.state, "done")
+        self.assertEqual(sent.recurring_send_state, "sent")
+        self.assertEqual(drafted.recurring_send_state, "to_send")
+        self.assertFalse(self.jobs("_job_send"))
+        self.assertFalse(self.sendings(drafted))
+
     def test_finish_job_goes_on_when_the_jobs_failed(self):
         """A make job that failed for good does not hold the summaries back:
         what was done is told, the next run tries the rest."""
