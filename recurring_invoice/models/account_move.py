@@ -140,13 +140,8 @@ class AccountMove(models.Model):
         recurring_job=True,
     )
 
-    _sql_constraints = [
-        (
-            "recurring_occurrence_unique",
-            "UNIQUE(recurring_template_id, recurring_occurrence_date)",
-            "A recurring template makes only one invoice per occurrence date.",
-        ),
-    ]
+    # Exactly once per occurrence (and recipient): the unique indexes of
+    # account_move_recurring_recipients.py.
 
     @api.constrains("recurring_mail_template_id")
     def _check_recurring_mail_template(self):
@@ -595,6 +590,9 @@ class AccountMove(models.Model):
                 "recurring_paused_at": False,
                 "recurring_paused_until": False,
                 "recurring_skipped_dates": False,
+                # what recipients still owed is not made either
+                "recurring_owed": False,
+                "recurring_owed_after": False,
             }
         )
         return True
@@ -651,12 +649,14 @@ class AccountMove(models.Model):
         }
 
     # --- the invoice of one occurrence -----------------------------------------
-    def _recurring_invoice_values(self, occurrence_date):
+    def _recurring_invoice_values(self, occurrence_date, partner=None, recipient=None):
         """The values of the invoice this template makes for ``occurrence_date``:
         a copy of the template dated on its send day (Odoo's ``copy_data`` moves
         the accounting date after a lock date), with its salesperson, its due
         date, and the ``{period}`` placeholder of its lines filled with the
-        occurrence's period in the customer's language."""
+        occurrence's period in the customer's language. For a recipient
+        ``partner`` (and its ``recipient`` row), made out to that partner
+        (:meth:`_recurring_recipient_values`)."""
         self.ensure_one()
         send_day = self._recurring_recurrence().send_date(occurrence_date)
         values = self.copy_data(
@@ -682,10 +682,14 @@ class AccountMove(models.Model):
                 else timedelta()
             )
             values["invoice_date_due"] = send_day + max(gap, timedelta())
+        if partner:
+            self._recurring_recipient_values(values, partner, recipient)
         if any(
             PERIOD_PLACEHOLDER in (line.name or "") for line in self.invoice_line_ids
         ):
-            period_name = self._recurring_period_name(occurrence_date)
+            period_name = self._recurring_period_name(
+                occurrence_date, (partner or self.partner_id).lang
+            )
             for _command, _record_id, line_values in values.get("line_ids", []):
                 if PERIOD_PLACEHOLDER in (line_values.get("name") or ""):
                     line_values["name"] = line_values["name"].replace(
@@ -693,12 +697,13 @@ class AccountMove(models.Model):
                     )
         return values
 
-    def _recurring_customer_follower(self):
-        """The customer as a follower of an invoice this template makes, with
+    def _recurring_customer_follower(self, partner=None):
+        """The customer (or ``partner``) as a follower of an invoice this
+        template makes, with
         the subtypes ``_post`` would subscribe them to, created together with
         the invoices: ``_post`` then finds them following, instead of adding
         them one invoice at a time (five queries each)."""
-        partner = self.partner_id
+        partner = partner or self.partner_id
         default, _internal, external = self.env[
             "mail.message.subtype"
         ].default_subtypes(self._name)

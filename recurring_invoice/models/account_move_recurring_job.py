@@ -10,11 +10,31 @@ not be made keeps its next date and is tried again at the next day's run
 bookkeeping.
 """
 
+import logging
+
 from markupsafe import Markup
 
 from odoo import _, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
+
+_logger = logging.getLogger(__name__)
+
+
+class _Work:
+    """What a call of the job makes of some templates: ``units``, the values
+    of each invoice by (partner id or None, occurrence); ``after``, each
+    template's (next date, skipped) once made (absent: cut short);
+    ``owed``, per template billing recipients, what it owed before and
+    still owes (not tried now); ``failures``, per template, {(partner id,
+    occurrence): message} of the recipients whose invoice could not be
+    made."""
+
+    def __init__(self):
+        self.units = []
+        self.after = {}
+        self.owed = {}
+        self.failures = {}
 
 
 def _error_text(error):
@@ -68,34 +88,173 @@ class AccountMove(models.Model):
         return res
 
     # --- making and posting ------------------------------------------------------
-    def _recurring_process(self, now=None):
+    def _recurring_process(self, now=None, limit=None):
         """Make every invoice of these templates that is due at ``now``, oldest
         first for each template, and store each template's plan after them.
 
         All invoices are created in one ``create`` and posted in one ``_post``:
         all or nothing, so the job runs it in a savepoint (and retries the
         templates one by one when it fails: ``recurring.invoice.job``'s
-        ``_make_batch``)."""
+        ``_make_batch``). ``limit`` caps the invoices of templates billing
+        recipients: one cut short keeps its next date, and the next call goes
+        on with the recipients not billed yet."""
         now = now or fields.Datetime.now()
-        values = []
-        after = {}
+        work = self._recurring_work(now, limit)
+        invoices = self._recurring_make([values for _unit, values in work.units])
+        self._recurring_advance(work, now)
+        return invoices
+
+    def _recurring_process_each(self, now=None, limit=None):
+        """As :meth:`_recurring_process` for one template billing recipients,
+        each invoice in its own savepoint: a recipient whose invoice fails is
+        kept owed (made at the next run), the others are made. When none can
+        be made, the template itself fails (its first error is raised)."""
+        self.ensure_one()
+        now = now or fields.Datetime.now()
+        work = self._recurring_work(now, limit)
+        invoices = self.browse()
+        errors = {}
+        for unit, values in work.units:
+            try:
+                with self.env.cr.savepoint():
+                    invoices |= self._recurring_make([values])
+            except Exception as error:  # noqa: BLE001 - one recipient must not stop the others
+                _logger.warning(
+                    "Recurring template %s: invoice of partner %s for %s failed: %s",
+                    self.id,
+                    unit[0],
+                    unit[1],
+                    error,
+                )
+                errors[unit] = error
+        if errors and not invoices and not work.failures:
+            raise next(iter(errors.values()))
+        work.failures.setdefault(self, {}).update(
+            {unit: _error_text(error) for unit, error in errors.items()}
+        )
+        self._recurring_advance(work, now)
+        return invoices
+
+    def _recurring_work(self, now, limit=None):
+        """What these templates make at ``now``: the invoices' values, and
+        each template's state after them (:class:`_Work`)."""
+        work = _Work()
+        made = self._recurring_made_units()
+        budget = limit or float("inf")
         for template in self:
             plan = template._recurring_plan(now)
-            if plan.make and not template.partner_id.active:
-                raise UserError(
-                    _(
-                        "The customer %(customer)s is archived: no invoice is made "
-                        "for an archived customer. Restore the customer or stop "
-                        "this recurring invoice.",
-                        customer=template.partner_id.display_name,
+            if not template._recurring_bills_recipients():
+                if plan.make and not template.partner_id.active:
+                    raise UserError(
+                        _(
+                            "The customer %(customer)s is archived: no invoice is "
+                            "made for an archived customer. Restore the customer "
+                            "or stop this recurring invoice.",
+                            customer=template.partner_id.display_name,
+                        )
                     )
+                for day in plan.make:
+                    # Prices due by this occurrence first (account_move_recurring_price.py)
+                    template._recurring_apply_price_changes(day)
+                    work.units.append(
+                        ((None, day), template._recurring_invoice_values(day))
+                    )
+                budget -= len(plan.make)
+                work.after[template] = (plan.next_date, plan.skipped)
+                continue
+            if budget <= 0:
+                continue  # left to the next call
+            units, let_go = template._recurring_due_units(
+                plan, now, made.get(template.id, ())
+            )
+            complete = len(units) <= budget
+            units = units[: int(min(budget, len(units)))]
+            budget -= len(units)
+            owed = set(template._recurring_owed_units()) - let_go
+            priced = set()
+            for partner, recipient, day in units:
+                unit = (partner.id, day)
+                owed.discard(unit)
+                if not partner.active:
+                    work.failures.setdefault(template, {})[unit] = _(
+                        "The customer %(customer)s is archived: no invoice is made "
+                        "for an archived customer.",
+                        customer=partner.display_name,
+                    )
+                    continue
+                if day not in priced:
+                    template._recurring_apply_price_changes(day)
+                    priced.add(day)
+                work.units.append(
+                    (unit, template._recurring_invoice_values(day, partner, recipient))
                 )
-            for day in plan.make:
-                # Prices due by this occurrence first (account_move_recurring_price.py)
-                template._recurring_apply_price_changes(day)
-                values.append(template._recurring_invoice_values(day))
-            state = (plan.next_date, plan.skipped)
-            after[state] = after.get(state, self.browse()) | template
+            work.owed[template] = owed
+            if complete:
+                work.after[template] = (plan.next_date, plan.skipped)
+        return work
+
+    def _recurring_due_units(self, plan, now, made):
+        """[(partner, recipient row or None, occurrence)] this template billing
+        recipients still has to make at ``now``: each due occurrence's
+        recipients not billed yet (``made``: {(partner id, occurrence)}), then
+        what recipients still owe once their retry time has come; and the
+        owed ones let go (made meanwhile, or no longer billed: removed,
+        paused, untagged)."""
+        self.ensure_one()
+        units = []
+        owed = set(self._recurring_owed_units())
+        for day in plan.make:
+            for partner, recipient in self._recurring_billed(day).items():
+                if (partner.id, day) not in made and (partner.id, day) not in owed:
+                    units.append((partner, recipient, day))
+        let_go = set()
+        if owed and (not self.recurring_owed_after or self.recurring_owed_after <= now):
+            Partner = self.env["res.partner"]
+            for partner_id, day in sorted(owed, key=lambda u: (u[1], u[0])):
+                billed = self._recurring_billed(day)
+                partner = Partner.browse(partner_id)
+                if (partner_id, day) in made or partner not in billed:
+                    let_go.add((partner_id, day))
+                else:
+                    units.append((partner, billed[partner], day))
+        return units, let_go
+
+    def _recurring_made_units(self):
+        """{template id: {(partner id, occurrence)}} of the invoices made for
+        the recipients of these templates, for their due and owed
+        occurrences: who has been billed already (one query)."""
+        templates = self.filtered(lambda t: t._recurring_bills_recipients())
+        if not templates:
+            return {}
+        self.env["account.move"].flush_model(
+            ["recurring_template_id", "recurring_occurrence_date"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT invoice.recurring_template_id,
+                       invoice.recurring_billed_partner_id,
+                       invoice.recurring_occurrence_date
+                  FROM account_move invoice
+                  JOIN account_move template
+                    ON template.id = invoice.recurring_template_id
+                 WHERE invoice.recurring_template_id = ANY(%s)
+                   AND invoice.recurring_billed_partner_id IS NOT NULL
+                   AND (invoice.recurring_occurrence_date
+                        >= template.recurring_next_date
+                        OR template.recurring_owed IS NOT NULL)
+                """,
+                templates.ids,
+            )
+        )
+        made = {}
+        for template_id, partner_id, day in self.env.cr.fetchall():
+            made.setdefault(template_id, set()).add((partner_id, day))
+        return made
+
+    def _recurring_make(self, values):
+        """Create and post the invoices of ``values``, each with a note saying
+        which template it comes from."""
         # On an empty recordset: create() on the templates would re-sync their
         # lines. Odoo's "Invoice Created" note costs a message_post (about nine
         # queries) per invoice, and following every invoice would make the
@@ -118,7 +277,16 @@ class AccountMove(models.Model):
             }
         )
         invoices._post(soft=False)
-        for (next_date, skipped), templates in after.items():
+        return invoices
+
+    def _recurring_advance(self, work, now):
+        """Store each template's plan after the invoices made (those cut
+        short keep theirs), and what its recipients still owe."""
+        by_state = {}
+        for template, (next_date, skipped) in work.after.items():
+            by_state.setdefault((next_date, skipped), self.browse())
+            by_state[next_date, skipped] |= template
+        for (next_date, skipped), templates in by_state.items():
             templates._recurring_write(
                 {
                     "recurring_next_date": next_date or False,
@@ -128,7 +296,36 @@ class AccountMove(models.Model):
                     "recurring_make_error": False,
                 }
             )
-        return invoices
+        Partner = self.env["res.partner"]
+        for template, owed in work.owed.items():
+            failures = work.failures.get(template, {})
+            old = template.recurring_owed or {}
+            errors = {
+                int(partner_id): entry.get("error", "")
+                for partner_id, entry in old.items()
+            }
+            errors.update(
+                {partner_id: message for (partner_id, _day), message in failures.items()}
+            )
+            remaining = owed | set(failures)
+            vals = {
+                "recurring_owed": template._recurring_owed_value(remaining, errors),
+                "recurring_owed_after": (
+                    template.company_id._recurring_next_send_moment(now)
+                    if remaining
+                    else False
+                ),
+            }
+            if failures:
+                vals["recurring_make_to_report"] = True
+            if vals["recurring_owed"] != (template.recurring_owed or False) or failures:
+                template._recurring_write(vals)
+            template._recurring_record_recipient_failures(
+                {
+                    (Partner.browse(partner_id), day): message
+                    for (partner_id, day), message in failures.items()
+                }
+            )
 
     def _recurring_record_failure(self, error, now):
         """Keep a template that failed active, tell its chatter why, and try it

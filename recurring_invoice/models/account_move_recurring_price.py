@@ -84,6 +84,10 @@ class AccountMove(models.Model):
         "recurring_period",
         "recurring_interval",
         "amount_untaxed_signed",
+        "recurring_recipient_ids.paused",
+        "recurring_recipient_ids.discount",
+        "recurring_recipient_ids.price_unit",
+        "recurring_recipient_tag_id",
     )
     def _compute_recurring_mrr(self):
         for move in self:
@@ -93,8 +97,10 @@ class AccountMove(models.Model):
             factor = recurrence.monthly_factor(
                 move.recurring_period, move.recurring_interval or 1
             )
+            # every recipient counts, at its own price
+            shares = sum(share for _partner, share in move._recurring_shares())
             move.recurring_mrr = move.company_currency_id.round(
-                move.amount_untaxed_signed * factor
+                move.amount_untaxed_signed * factor * shares
             )
 
     # --- the yearly adjustment ---------------------------------------------------

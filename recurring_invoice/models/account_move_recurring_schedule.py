@@ -26,6 +26,7 @@ PERIOD_SELECTION = [
 #: How many invoices made, and upcoming dates, the template's side panel lists.
 PANEL_INVOICES = 10
 PANEL_UPCOMING = 5
+PANEL_RECIPIENTS = 20
 
 
 _lt = LazyTranslate(__name__)
@@ -232,7 +233,7 @@ class AccountMove(models.Model):
                 )
             )
 
-    @api.depends("recurring_invoice_ids", "recurring_start_date")
+    @api.depends("recurring_invoice_ids", "recurring_start_date", "recurring_next_date")
     def _compute_recurring_made_count(self):
         # One query for the batch, every invoice made counted (seen by the
         # user or not), as the job counts them.
@@ -244,17 +245,24 @@ class AccountMove(models.Model):
                     "recurring_template_id",
                     "recurring_occurrence_date",
                     "recurring_start_date",
+                    "recurring_next_date",
                 ]
             )
             self.env.cr.execute(
                 SQL(
                     """
-                    SELECT template.id, COUNT(invoice.id)
+                    SELECT template.id,
+                           COUNT(DISTINCT invoice.recurring_occurrence_date)
                       FROM account_move template
                       JOIN account_move invoice
                         ON invoice.recurring_template_id = template.id
                        AND invoice.recurring_occurrence_date
                            >= template.recurring_start_date
+                       -- an occurrence being made for its recipients counts
+                       -- once it is done (its next date moved on)
+                       AND (template.recurring_next_date IS NULL
+                            OR invoice.recurring_occurrence_date
+                               < template.recurring_next_date)
                      WHERE template.id = ANY(%s)
                      GROUP BY template.id
                     """,
@@ -531,6 +539,9 @@ class AccountMove(models.Model):
         "recurring_skipped_dates",
         "recurring_paused_until",
         "recurring_invoice_ids",
+        "recurring_recipient_ids",
+        "recurring_recipient_tag_id",
+        "recurring_owed",
     )
     def _compute_recurring_panel(self):
         for move in self:
@@ -560,7 +571,18 @@ class AccountMove(models.Model):
             "payment_states": dict(
                 self._fields["payment_state"]._description_selection(self.env)
             ),
+            "recipients": self._recurring_panel_recipients(),
+            "owed": self._origin._recurring_owed_rows() if self._origin else [],
         }
+
+    def _recurring_panel_recipients(self):
+        """The list's recipients with their last invoice, for the panel (the
+        first PANEL_RECIPIENTS; a tag-following list shows its count)."""
+        recipients = self.recurring_recipient_ids[:PANEL_RECIPIENTS]
+        return [
+            {"recipient": recipient, "invoice": recipient.last_invoice_id}
+            for recipient in recipients
+        ]
 
     def _recurring_upcoming_lines(self, upcoming, period=None, interval=None):
         """Each upcoming send moment with the name of the period its invoice

@@ -234,9 +234,10 @@ class RecurringInvoiceForecast(models.Model):
                 company.id,
                 company_currency.id,
                 template.id,
-                template.partner_id.id,
-                template.recurring_period,
             )
+            # one row per recipient (the customer when it has none), each at
+            # its own share of the template's amount
+            shares = template._recurring_shares()
             days_ahead = template.recurring_days_ahead
             by_prices = {}
             for occurrence, in_force in zip(
@@ -252,14 +253,26 @@ class RecurringInvoiceForecast(models.Model):
                         untaxed = company_currency.round(untaxed * rate)
                         total = company_currency.round(total * rate)
                     by_prices[id(in_force)] = (untaxed, total, in_force != base)
-                rows.append(
-                    (
-                        *fixed,
-                        recurrence.send_date(occurrence, days_ahead),
-                        occurrence,
-                        *by_prices[id(in_force)],
+                untaxed, total, adjusted = by_prices[id(in_force)]
+                for partner, share in shares:
+                    if share != 1:
+                        amounts = (
+                            company_currency.round(untaxed * share),
+                            company_currency.round(total * share),
+                        )
+                    else:
+                        amounts = (untaxed, total)
+                    rows.append(
+                        (
+                            *fixed,
+                            partner.id,
+                            template.recurring_period,
+                            recurrence.send_date(occurrence, days_ahead),
+                            occurrence,
+                            *amounts,
+                            adjusted,
+                        )
                     )
-                )
         return rows
 
     @api.model

@@ -169,44 +169,65 @@ class RecurringInvoiceJob(models.AbstractModel):
 
     # --- making and posting ------------------------------------------------------
     @api.model
-    def _make_due(self, now, limit, among=None):
+    def _make_due(self, now, limit, among=None, invoices_limit=None):
         """Lock up to ``limit`` due templates (of the ids ``among`` when
-        given), make and post their invoices, each company's in its language.
+        given), make and post their invoices, each company's in its language,
+        templates billing recipients up to ``invoices_limit`` invoices in all
+        (default ``limit``; 0: no limit), the rest left to the next call.
         Returns the templates (None: another worker holds them)."""
         templates = self._lock_due_templates(now, limit, among=among)
+        budget = limit if invoices_limit is None else invoices_limit
         for company in (templates or self.env["account.move"]).company_id:
             # What the job writes for the company's users (notes, errors) is in
             # the company's language, whatever OdooBot's.
-            self.with_company(company).with_context(
+            made = self.with_company(company).with_context(
                 lang=company._recurring_lang()
             )._make_batch(
                 templates.filtered(lambda t, company=company: t.company_id == company),
                 now,
+                limit=budget or None,
             )
+            if budget:
+                budget = max(budget - len(made), 1)
         return templates
 
     @api.model
-    def _make_batch(self, templates, now):
+    def _make_batch(self, templates, now, limit=None):
         """Make and post the due invoices of ``templates`` together, the fast
         way; if that fails, one by one, each in its own savepoint, so that one
         bad template (archived journal, deprecated account, locked period...)
-        does not stop the others (:meth:`_hook_make_failed`). Returns the
+        does not stop the others (:meth:`_hook_make_failed`); a template
+        billing recipients then makes each recipient's invoice on its own, so
+        that one recipient does not stop the others. ``limit``: the invoices
+        of templates billing recipients made at most (None: all). Returns the
         invoices made."""
         templates = templates.with_env(self.env)
         if len(templates) > 1:
             try:
                 with self.env.cr.savepoint():
-                    return templates._recurring_process(now)
+                    return templates._recurring_process(now, limit=limit)
             except Exception as error:  # noqa: BLE001 - sorted out one by one below
                 _logger.info("Recurring templates retried one by one: %s", error)
         invoices = templates.browse()
         for template in templates:
+            left = None if limit is None else max(limit - len(invoices), 0)
+            if left == 0 and template._recurring_bills_recipients():
+                continue  # the next call goes on
             try:
                 with self.env.cr.savepoint():
-                    invoices |= template._recurring_process(now)
+                    invoices |= template._recurring_process(now, limit=left)
+                continue
             except Exception as error:  # noqa: BLE001 - one bad template must not stop the others
-                _logger.warning("Recurring template %s failed: %s", template.id, error)
-                self._hook_make_failed(template, error, now)
+                failure = error
+            if template._recurring_bills_recipients():
+                try:
+                    with self.env.cr.savepoint():
+                        invoices |= template._recurring_process_each(now, limit=left)
+                    continue
+                except Exception as error:  # noqa: BLE001 - no recipient could be made
+                    failure = error
+            _logger.warning("Recurring template %s failed: %s", template.id, failure)
+            self._hook_make_failed(template, failure, now)
         return invoices
 
     @api.model
@@ -337,15 +358,18 @@ class RecurringInvoiceJob(models.AbstractModel):
     @api.model
     def _due_domain_sql(self, now):
         """``FROM ... WHERE ...`` of the templates due at ``now`` (``move``):
-        active, sent on or before their company's last due day, not waiting
+        active, sent on or before their company's last due day, or owing a
+        recipient's invoice whose time has come (ended ones too); not waiting
         to be tried again."""
         return SQL(
             """
               FROM account_move move
               JOIN (VALUES %(cutoffs)s) AS cutoff(company_id, due_until)
                 ON cutoff.company_id = move.company_id
-             WHERE move.recurring_state = 'active'
-               AND move.recurring_next_send_date <= cutoff.due_until
+             WHERE ((move.recurring_state = 'active'
+                     AND move.recurring_next_send_date <= cutoff.due_until)
+                    OR (move.recurring_state IN ('active', 'ended')
+                        AND move.recurring_owed_after <= %(now)s))
                AND (move.recurring_make_retry_after IS NULL
                     OR move.recurring_make_retry_after <= %(now)s)
             """,

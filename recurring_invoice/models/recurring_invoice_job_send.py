@@ -293,6 +293,24 @@ class RecurringInvoiceJob(models.AbstractModel):
         return len(by_user)
 
     @api.model
+    def _not_made_rows(self, templates):
+        """The summary's rows of invoices not made: a template that failed
+        as a whole (its next date), and each recipient still owed."""
+        rows = []
+        for template in templates:
+            if template.recurring_make_error:
+                rows.append(
+                    {
+                        "template": template,
+                        "partner": template.partner_id,
+                        "date": template.recurring_next_date,
+                        "error": template.recurring_make_error,
+                    }
+                )
+            rows.extend(template._recurring_owed_rows())
+        return rows
+
+    @api.model
     def _summary_context(self, records, user, now):
         """The rendering context of one user's summary of ``records``: the
         invoices sent, those that could not be sent, the templates whose
@@ -305,15 +323,29 @@ class RecurringInvoiceJob(models.AbstractModel):
             totals[invoice.currency_id] = (
                 totals.get(invoice.currency_id, 0.0) + invoice.amount_total
             )
+        # A template's invoices to its recipients are told together.
+        groups = {}
+        for invoice in invoices.filtered("recurring_billed_partner_id"):
+            group = groups.setdefault(
+                invoice.recurring_template_id,
+                {"template": invoice.recurring_template_id, "sent": 0, "failed": []},
+            )
+            if invoice in sent:
+                group["sent"] += 1
+            else:
+                group["failed"].append(invoice)
         tz = (
             user.tz
             or records.company_id[:1].recurring_invoice_tz
             or user.company_id.recurring_invoice_tz
         )
         return {
-            "recurring_sent": sent,
+            "recurring_sent": sent.filtered(lambda inv: not inv.recurring_billed_partner_id),
+            "recurring_sent_count": len(sent),
+            "recurring_groups": list(groups.values()),
             "recurring_failed": invoices - sent,
             "recurring_not_made": not_made,
+            "recurring_not_made_rows": self._not_made_rows(not_made),
             "recurring_totals": list(totals.items()),
             "recurring_date": recurrence.local_today(tz, now),
         }

@@ -16,3 +16,4 @@ from . import (
     test_rpc_access,
     test_tour,
 )
+from . import test_recurring_recipients

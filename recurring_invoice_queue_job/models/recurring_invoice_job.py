@@ -223,8 +223,9 @@ class RecurringInvoiceJob(models.AbstractModel):
         transaction holds are left to a new job (or, when it holds them all,
         to this job's retry); a batch another worker committed meanwhile is
         tried again in a new transaction, which finds those templates made."""
+        # a job makes its templates' invoices whole, every recipient included
         templates = self.with_context(recurring_invoice_job=True)._make_due(
-            now, len(template_ids), among=template_ids
+            now, len(template_ids), among=template_ids, invoices_limit=0
         )
         held = self._job_held(
             templates,
