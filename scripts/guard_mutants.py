@@ -48,6 +48,10 @@ def ledger(*names):
     return tuple(f"{LEDGER}.test_{name}" for name in names)
 
 
+def recipients(*names):
+    return tuple(f"TestRecurringRecipients.test_{name}" for name in names)
+
+
 MUTANTS = [
     Mutant(
         "the job's fields: write",
@@ -396,6 +400,81 @@ MUTANTS = [
         "    elif interval == 2 and every_other:",
         "    elif False:",
         ledger("schedule_in_words_in_norwegian"),
+    ),
+    Mutant(
+        "a recipient billed once per occurrence",
+        f"{MODELS}/account_move_recurring_job.py",
+        "        done = set(made) | owed",
+        "        done = owed",
+        recipients("a_big_list_is_made_over_several_batches_each_recipient_once"),
+    ),
+    Mutant(
+        "a recipient's failure is kept owed",
+        f"{MODELS}/account_move_recurring_job.py",
+        "            remaining = owed | set(failures)",
+        "            remaining = owed",
+        recipients(
+            "an_archived_recipient_does_not_hold_the_others_and_is_made_once_fixed",
+            "a_recipient_whose_invoice_fails_to_post_does_not_hold_the_others",
+        ),
+    ),
+    Mutant(
+        "no invoice for an archived recipient",
+        f"{MODELS}/account_move_recurring_job.py",
+        "                if not partner.active:",
+        "                if False:",
+        recipients(
+            "an_archived_recipient_does_not_hold_the_others_and_is_made_once_fixed"
+        ),
+    ),
+    Mutant(
+        "owed invoices of a recipient no longer billed are let go",
+        f"{MODELS}/account_move_recurring_job.py",
+        "                if (partner_id, day) in made or partner not in billed:",
+        "                if (partner_id, day) in made:",
+        recipients("owed_invoices_of_a_recipient_removed_are_let_go"),
+    ),
+    Mutant(
+        "a recipient is never back-dated",
+        f"{MODELS}/recurring_invoice_recipient.py",
+        '            vals["start_date"] = (',
+        '            vals["start_date"] = vals.get("start_date") or (',
+        recipients("recipients_are_imported_with_odoos_import"),
+    ),
+    Mutant(
+        "a tag or a list, not both",
+        f"{MODELS}/recurring_invoice_recipient.py",
+        "            if recipient.template_id.recurring_recipient_tag_id:",
+        "            if False:",
+        recipients("a_tag_bills_the_customers_carrying_it_on_the_send_day"),
+    ),
+    Mutant(
+        "recipients of recurring templates only",
+        f"{MODELS}/recurring_invoice_recipient.py",
+        "        if templates.filtered(lambda t: not t.recurring_state):",
+        "        if False:",
+        recipients("only_billing_users_change_the_recipients"),
+    ),
+    Mutant(
+        "a fixed price replaces one line's",
+        f"{MODELS}/recurring_invoice_recipient.py",
+        "            if len(lines) != 1:",
+        "            if False:",
+        recipients("a_fixed_price_needs_a_template_with_one_line"),
+    ),
+    Mutant(
+        "only Billing users set the tag",
+        f"{MODELS}/account_move_recurring_recipients.py",
+        "        if RECIPIENT_FIELDS.intersection(vals):",
+        "        if False:",
+        recipients("only_billing_users_change_the_recipients"),
+    ),
+    Mutant(
+        "a number of invoices counts occurrences",
+        f"{MODELS}/account_move_recurring_schedule.py",
+        "COUNT(DISTINCT invoice.recurring_occurrence_date)",
+        "COUNT(invoice.id)",
+        recipients("a_number_of_invoices_counts_occurrences"),
     ),
 ]
 

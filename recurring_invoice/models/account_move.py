@@ -17,6 +17,7 @@ and an invoice in ``account_move_recurring_job.py`` and
 summary are the service ``recurring.invoice.job`` (``recurring_invoice_job.py``).
 """
 
+import copy
 from datetime import timedelta
 from textwrap import shorten
 
@@ -649,15 +650,42 @@ class AccountMove(models.Model):
         }
 
     # --- the invoice of one occurrence -----------------------------------------
-    def _recurring_invoice_values(self, occurrence_date, partner=None, recipient=None):
+    def _recurring_invoice_values(
+        self, occurrence_date, partner=None, recipient=None, copies=None
+    ):
         """The values of the invoice this template makes for ``occurrence_date``:
         a copy of the template dated on its send day (Odoo's ``copy_data`` moves
         the accounting date after a lock date), with its salesperson, its due
         date, and the ``{period}`` placeholder of its lines filled with the
         occurrence's period in the customer's language. For a recipient
         ``partner`` (and its ``recipient`` row), made out to that partner
-        (:meth:`_recurring_recipient_values`)."""
+        (:meth:`_recurring_recipient_values`); ``copies`` ({occurrence:
+        values}) keeps the template's copy for its next recipients."""
         self.ensure_one()
+        if copies is None:
+            values = self._recurring_copy_values(occurrence_date)
+        else:
+            if occurrence_date not in copies:
+                copies[occurrence_date] = self._recurring_copy_values(occurrence_date)
+            values = copy.deepcopy(copies[occurrence_date])
+        if partner:
+            self._recurring_recipient_values(values, partner, recipient)
+        if any(
+            PERIOD_PLACEHOLDER in (line.name or "") for line in self.invoice_line_ids
+        ):
+            period_name = self._recurring_period_name(
+                occurrence_date, (partner or self.partner_id).lang
+            )
+            for _command, _record_id, line_values in values.get("line_ids", []):
+                if PERIOD_PLACEHOLDER in (line_values.get("name") or ""):
+                    line_values["name"] = line_values["name"].replace(
+                        PERIOD_PLACEHOLDER, period_name
+                    )
+        return values
+
+    def _recurring_copy_values(self, occurrence_date):
+        """The template's copy for ``occurrence_date``, dated and due (see
+        :meth:`_recurring_invoice_values`)."""
         send_day = self._recurring_recurrence().send_date(occurrence_date)
         values = self.copy_data(
             {
@@ -682,19 +710,6 @@ class AccountMove(models.Model):
                 else timedelta()
             )
             values["invoice_date_due"] = send_day + max(gap, timedelta())
-        if partner:
-            self._recurring_recipient_values(values, partner, recipient)
-        if any(
-            PERIOD_PLACEHOLDER in (line.name or "") for line in self.invoice_line_ids
-        ):
-            period_name = self._recurring_period_name(
-                occurrence_date, (partner or self.partner_id).lang
-            )
-            for _command, _record_id, line_values in values.get("line_ids", []):
-                if PERIOD_PLACEHOLDER in (line_values.get("name") or ""):
-                    line_values["name"] = line_values["name"].replace(
-                        PERIOD_PLACEHOLDER, period_name
-                    )
         return values
 
     def _recurring_customer_follower(self, partner=None):

@@ -154,7 +154,8 @@ class AccountMove(models.Model):
                         )
                     )
                 for day in plan.make:
-                    # Prices due by this occurrence first (account_move_recurring_price.py)
+                    # Prices due by this occurrence first
+                    # (account_move_recurring_price.py)
                     template._recurring_apply_price_changes(day)
                     work.units.append(
                         ((None, day), template._recurring_invoice_values(day))
@@ -172,6 +173,7 @@ class AccountMove(models.Model):
             budget -= len(units)
             owed = set(template._recurring_owed_units()) - let_go
             priced = set()
+            copies = {}
             for partner, recipient, day in units:
                 unit = (partner.id, day)
                 owed.discard(unit)
@@ -186,7 +188,12 @@ class AccountMove(models.Model):
                     template._recurring_apply_price_changes(day)
                     priced.add(day)
                 work.units.append(
-                    (unit, template._recurring_invoice_values(day, partner, recipient))
+                    (
+                        unit,
+                        template._recurring_invoice_values(
+                            day, partner, recipient, copies=copies
+                        ),
+                    )
                 )
             work.owed[template] = owed
             if complete:
@@ -203,9 +210,10 @@ class AccountMove(models.Model):
         self.ensure_one()
         units = []
         owed = set(self._recurring_owed_units())
+        done = set(made) | owed
         for day in plan.make:
             for partner, recipient in self._recurring_billed(day).items():
-                if (partner.id, day) not in made and (partner.id, day) not in owed:
+                if (partner.id, day) not in done:
                     units.append((partner, recipient, day))
         let_go = set()
         if owed and (not self.recurring_owed_after or self.recurring_owed_after <= now):
@@ -305,7 +313,10 @@ class AccountMove(models.Model):
                 for partner_id, entry in old.items()
             }
             errors.update(
-                {partner_id: message for (partner_id, _day), message in failures.items()}
+                {
+                    partner_id: message
+                    for (partner_id, _day), message in failures.items()
+                }
             )
             remaining = owed | set(failures)
             vals = {

@@ -25,6 +25,9 @@ from odoo import Command, _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import format_date
 
+#: Who a template bills: changed by Billing users only.
+RECIPIENT_FIELDS = {"recurring_recipient_tag_id", "recurring_recipient_ids"}
+
 
 class AccountMove(models.Model):
     _inherit = "account.move"
@@ -123,7 +126,7 @@ class AccountMove(models.Model):
                 )
 
     def write(self, vals):
-        if "recurring_recipient_tag_id" in vals or "recurring_recipient_ids" in vals:
+        if RECIPIENT_FIELDS.intersection(vals):
             self._recurring_check_access()
         return super().write(vals)
 
@@ -144,8 +147,12 @@ class AccountMove(models.Model):
                     tag=move.recurring_recipient_tag_id.name,
                 )
             elif move.recurring_recipient_ids:
-                count = len(move.recurring_recipient_ids.filtered(lambda r: not r.paused))
-                label = _("The %(count)s recipients below, one invoice each", count=count)
+                count = len(
+                    move.recurring_recipient_ids.filtered(lambda r: not r.paused)
+                )
+                label = _(
+                    "The %(count)s recipients below, one invoice each", count=count
+                )
             else:
                 count = 1 if move.partner_id else 0
                 label = _("The customer")
@@ -197,7 +204,9 @@ class AccountMove(models.Model):
         self.ensure_one()
         if not self._recurring_bills_recipients():
             return [(self.partner_id, 1.0)]
-        line = self.invoice_line_ids.filtered(lambda l: l.display_type == "product")[:1]
+        line = self.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        )[:1]
         shares = []
         for partner, recipient in self._recurring_billed(date.max).items():
             factor = 1.0

@@ -180,12 +180,16 @@ class RecurringInvoiceJob(models.AbstractModel):
         for company in (templates or self.env["account.move"]).company_id:
             # What the job writes for the company's users (notes, errors) is in
             # the company's language, whatever OdooBot's.
-            made = self.with_company(company).with_context(
-                lang=company._recurring_lang()
-            )._make_batch(
-                templates.filtered(lambda t, company=company: t.company_id == company),
-                now,
-                limit=budget or None,
+            made = (
+                self.with_company(company)
+                .with_context(lang=company._recurring_lang())
+                ._make_batch(
+                    templates.filtered(
+                        lambda t, company=company: t.company_id == company
+                    ),
+                    now,
+                    limit=budget or None,
+                )
             )
             if budget:
                 budget = max(budget - len(made), 1)

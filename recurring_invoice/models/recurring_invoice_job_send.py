@@ -340,7 +340,9 @@ class RecurringInvoiceJob(models.AbstractModel):
             or user.company_id.recurring_invoice_tz
         )
         return {
-            "recurring_sent": sent.filtered(lambda inv: not inv.recurring_billed_partner_id),
+            "recurring_sent": sent.filtered(
+                lambda inv: not inv.recurring_billed_partner_id
+            ),
             "recurring_sent_count": len(sent),
             "recurring_groups": list(groups.values()),
             "recurring_failed": invoices - sent,

@@ -8,6 +8,8 @@ the recipient's price override and note line. A recipient added to a running
 template starts with the template's next date, never an earlier one; a
 paused recipient is not billed while paused (its occurrences are not owed);
 a recipient removed keeps its invoices (they name the partner, not this row).
+Billing users change recipients (the access rights), of their companies (the
+record rule and ``check_company``).
 """
 
 from odoo import _, api, fields, models
@@ -96,7 +98,6 @@ class RecurringInvoiceRecipient(models.Model):
     def create(self, vals_list):
         Move = self.env["account.move"]
         templates = Move.browse({vals.get("template_id") for vals in vals_list})
-        templates._recurring_check_access()
         if templates.filtered(lambda t: not t.recurring_state):
             raise ValidationError(
                 _(
@@ -111,9 +112,9 @@ class RecurringInvoiceRecipient(models.Model):
             vals["start_date"] = (
                 template.recurring_next_date or template.recurring_start_date or False
             )
-        records = super(
-            RecurringInvoiceRecipient, self._recurring_as_job()
-        ).create(vals_list)
+        records = super(RecurringInvoiceRecipient, self._recurring_as_job()).create(
+            vals_list
+        )
         # A list started without the template's customer: the customer first,
         # as billed until now (remove it to bill the others only).
         customers = []
@@ -137,18 +138,16 @@ class RecurringInvoiceRecipient(models.Model):
         return records.with_env(self.env)
 
     def write(self, vals):
-        self.template_id._recurring_check_access()
         if "template_id" in vals and any(
             r.template_id.id != vals["template_id"] for r in self
         ):
             raise ValidationError(
-                _("A recipient stays on its recurring invoice: add it to the other one.")
+                _(
+                    "A recipient stays on its recurring invoice: add it to the "
+                    "other one."
+                )
             )
         return super().write(vals)
-
-    def unlink(self):
-        self.template_id._recurring_check_access()
-        return super().unlink()
 
     @api.constrains("partner_id")
     def _check_partner(self):

@@ -9,6 +9,7 @@ from . import (
     test_recurring_ledger,
     test_recurring_mail,
     test_recurring_prices,
+    test_recurring_recipients,
     test_recurring_safety,
     test_recurring_schedule,
     test_recurring_send,
@@ -16,4 +17,3 @@ from . import (
     test_rpc_access,
     test_tour,
 )
-from . import test_recurring_recipients

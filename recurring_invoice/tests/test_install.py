@@ -105,6 +105,39 @@ class TestInstall(RecurringInvoiceCase):
         self.assertIn("Priser justert", template.with_context(lang="nb_NO").body_html)
         self.assertFalse(migration.reload_summary_template(self.env))
 
+    def test_upgrade_replaces_the_occurrence_constraint_by_the_indexes(self):
+        """18.0.1.3.0: the unique constraint per (template, occurrence) goes,
+        two partial unique indexes take its place (a template's customer, a
+        list's recipients); the summary that tells them together is loaded."""
+        pre = load_migration("18.0.1.3.0", "pre-migration.py")
+        cr = self.env.cr
+        cr.execute(
+            "ALTER TABLE account_move ADD CONSTRAINT "
+            "account_move_recurring_occurrence_unique "
+            "UNIQUE (recurring_template_id, recurring_occurrence_date)"
+        )
+        self.assertTrue(pre.drop_occurrence_constraint(cr))
+        self.assertFalse(pre.drop_occurrence_constraint(cr))
+        cr.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'account_move' "
+            "AND indexname LIKE 'account_move_recurring_%%_once'"
+        )
+        self.assertEqual(
+            sorted(row[0] for row in cr.fetchall()),
+            [
+                "account_move_recurring_occurrence_once",
+                "account_move_recurring_recipient_occurrence_once",
+            ],
+        )
+        post = load_migration("18.0.1.3.0", "post-migration.py")
+        template = self.env.ref("recurring_invoice.mail_template_recurring_summary")
+        self.assertFalse(post.reload_summary_template(self.env))
+        template.with_context(
+            lang="en_US"
+        ).body_html = "<p>Hello: <t t-out='ctx.get(\"recurring_adjusted\")'/></p>"
+        self.assertTrue(post.reload_summary_template(self.env))
+        self.assertIn("recurring_groups", template.with_context(lang="en_US").body_html)
+
     def test_upgrade_moves_the_scheduled_actions_to_the_service(self):
         """A database of 18.0.1.1.x runs the job on account.move, and a copy
         of the sending scheduled action may add a worker: the 18.0.1.2.0

@@ -209,6 +209,45 @@ class TestNorwegianCompany(RecurringInvoiceCase):
             self.assertIn(text, body)
         self.assertNotIn("Forfallsdato", body)
 
+    def test_one_template_to_three_recipients_each_their_own_invoice(self):
+        """A membership fee to three members: each invoice has its own KID, is
+        written and e-mailed in its member's language, and goes as EHF to
+        the member that takes EHF only."""
+        template = self.rent(self.email_customer)
+        template.recurring_recipient_ids = [
+            Command.create({"partner_id": partner.id})
+            for partner in (self.ehf_customer, self.english_customer)
+        ]
+        self.run_cron(oslo(2027, 2, 1, 6, 15))
+        invoices = template.recurring_invoice_ids
+        self.assertEqual(
+            invoices.partner_id,
+            self.email_customer | self.ehf_customer | self.english_customer,
+        )
+        kids = invoices.mapped("payment_reference")
+        self.assertEqual(len(set(kids)), 3)
+        for invoice in invoices:
+            self.assertTrue(luhn.is_valid(invoice.payment_reference))
+            self.assertEqual(invoice.payment_reference, invoice._get_kid_number())
+            self.assertEqual(invoice.amount_total, 12500.0)
+            self.assertEqual(invoice.recurring_send_state, "sent")
+            self.assertIn(
+                invoice.payment_reference,
+                unescape(self.customer_mail(invoice).body_html),
+            )
+        by_partner = {invoice.partner_id: invoice for invoice in invoices}
+        self.assertIn(
+            "Husleie februar 2027",
+            by_partner[self.email_customer].invoice_line_ids.name,
+        )
+        english = by_partner[self.english_customer]
+        self.assertIn("Husleie February 2027", english.invoice_line_ids.name)
+        self.assertIn("invoice", self.customer_mail(english).subject)
+        if "ubl_cii_xml_id" in self.env["account.move"]._fields:
+            self.assertTrue(by_partner[self.ehf_customer].ubl_cii_xml_id)
+            self.assertFalse(by_partner[self.email_customer].ubl_cii_xml_id)
+            self.assertFalse(english.ubl_cii_xml_id)
+
     def test_summary_and_notes_in_norwegian(self):
         """The job runs in English (OdooBot's language here); what it writes
         in the Norwegian company is Norwegian all the same."""

@@ -14,6 +14,8 @@ from odoo.tools import mute_logger
 from .common import RecurringInvoiceCase, oslo
 
 JAN, FEB, MAR = date(2027, 1, 31), date(2027, 2, 28), date(2027, 3, 31)
+REFUSED = "This customer's invoice cannot be posted"
+LOCKED = "Journal locked"
 
 
 @tagged("post_install", "-at_install")
@@ -111,7 +113,8 @@ class TestRecurringRecipients(RecurringInvoiceCase):
         self.assertEqual(added.start_date, FEB)
         self.run_cron(oslo(2027, 2, 28, 6, 15))
         self.assertEqual(
-            self.made(template).filtered(lambda i: i.partner_id == self.members[1])
+            self.made(template)
+            .filtered(lambda i: i.partner_id == self.members[1])
             .mapped("recurring_occurrence_date"),
             [FEB],
         )
@@ -206,9 +209,7 @@ class TestRecurringRecipients(RecurringInvoiceCase):
         self.assertEqual(len(other.recurring_invoice_ids), 1)
 
     def test_a_number_of_invoices_counts_occurrences(self):
-        template = self.template_for(
-            self.members[:2], options={"max_invoices": 2}
-        )
+        template = self.template_for(self.members[:2], options={"max_invoices": 2})
         for day in (JAN, FEB, MAR):
             self.run_cron(oslo(day.year, day.month, day.day, 6, 15))
         self.assertEqual(len(self.made(template)), 6)
@@ -230,9 +231,7 @@ class TestRecurringRecipients(RecurringInvoiceCase):
             self.customer | self.members[0] | self.members[2],
         )
         self.assertEqual(template.recurring_next_date, FEB)
-        self.assertEqual(
-            list(template.recurring_owed), [str(self.members[1].id)]
-        )
+        self.assertEqual(list(template.recurring_owed), [str(self.members[1].id)])
         # named in the summary, and in the panel
         [summary] = self.summaries()
         self.assertIn("Member 2", summary.body_html)
@@ -262,15 +261,20 @@ class TestRecurringRecipients(RecurringInvoiceCase):
 
         def _post(moves, soft=True):
             if failing in moves.partner_id:
-                raise UserError("This customer's invoice cannot be posted")
+                raise UserError(REFUSED)
             return post(moves, soft=soft)
 
         with patch.object(Move, "_post", _post), self.muted_logs():
             self.run_cron(oslo(2027, 1, 31, 6, 15))
-        self.assertEqual(self.made(template).partner_id, self.customer | self.members[1])
+        self.assertEqual(
+            self.made(template).partner_id, self.customer | self.members[1]
+        )
         self.assertEqual(
             template.recurring_owed[str(failing.id)],
-            {"dates": [JAN.isoformat()], "error": "This customer's invoice cannot be posted"},
+            {
+                "dates": [JAN.isoformat()],
+                "error": REFUSED,
+            },
         )
         self.run_cron(oslo(2027, 2, 1, 6, 15))
         self.assertEqual(len(self.made(template)), 3)
@@ -279,9 +283,7 @@ class TestRecurringRecipients(RecurringInvoiceCase):
     def test_when_no_recipient_can_be_made_the_template_fails(self):
         template = self.template_for(self.members[:1])
         with (
-            patch.object(
-                type(self.Move), "_post", side_effect=UserError("Journal locked")
-            ),
+            patch.object(type(self.Move), "_post", side_effect=UserError(LOCKED)),
             self.muted_logs(),
         ):
             self.run_cron(oslo(2027, 1, 31, 6, 15))
@@ -330,14 +332,20 @@ class TestRecurringRecipients(RecurringInvoiceCase):
         by_partner = {i.partner_id: i for i in self.made(template)}
         self.assertFalse(template.recurring_owed)
         first, second = by_partner[self.members[0]], by_partner[self.members[1]]
-        product = first.invoice_line_ids.filtered(lambda l: l.display_type == "product")
+        product = first.invoice_line_ids.filtered(
+            lambda line: line.display_type == "product"
+        )
         self.assertEqual(product.name, "Kontingent januar 2027")
         self.assertEqual(product.discount, 20.0)
         self.assertEqual(first.amount_untaxed, 800.0)
-        note = first.invoice_line_ids.filtered(lambda l: l.display_type == "line_note")
+        note = first.invoice_line_ids.filtered(
+            lambda line: line.display_type == "line_note"
+        )
         self.assertEqual(note.name, "Medlemsnummer 1001")
         self.assertEqual(
-            second.invoice_line_ids.filtered(lambda l: l.display_type == "product").name,
+            second.invoice_line_ids.filtered(
+                lambda line: line.display_type == "product"
+            ).name,
             "Kontingent January 2027",
         )
         self.assertEqual(second.amount_untaxed, 400.0)
@@ -346,7 +354,9 @@ class TestRecurringRecipients(RecurringInvoiceCase):
         self.assertEqual(third.fiscal_position_id, self.fiscal_pos_a)
         self.assertEqual(third.invoice_line_ids.tax_ids, self.tax_sale_b)
         self.assertEqual(third.invoice_payment_term_id, self.pay_terms_b)
-        self.assertEqual(by_partner[self.customer].invoice_line_ids.tax_ids, self.tax_sale_a)
+        self.assertEqual(
+            by_partner[self.customer].invoice_line_ids.tax_ids, self.tax_sale_a
+        )
 
     def test_a_fixed_price_needs_a_template_with_one_line(self):
         template = self.template_for(self.members[:1])
@@ -357,6 +367,33 @@ class TestRecurringRecipients(RecurringInvoiceCase):
         ]
         with self.assertRaises(ValidationError):
             template.recurring_recipient_ids[-1].price_unit = 100.0
+
+    def test_recipients_are_imported_with_odoos_import(self):
+        template = self.make_template(
+            partner=self.customer, invoice_user_id=self.accountant.id
+        )
+        result = self.env["recurring.invoice.recipient"].load(
+            ["template_id/.id", "partner_id/.id", "discount", "note"],
+            [
+                [str(template.id), str(member.id), "10", f"Nr. {n}"]
+                for n, member in enumerate(self.members[:3], 1)
+            ],
+        )
+        self.assertFalse(result["messages"])
+        self.assertEqual(len(result["ids"]), 3)
+        self.assertEqual(
+            template.recurring_recipient_ids.partner_id,
+            self.customer | self.members[:3],
+        )
+        # an import cannot back-date a recipient: it starts with the next date
+        result = self.env["recurring.invoice.recipient"].load(
+            ["template_id/.id", "partner_id/.id", "start_date"],
+            [[str(template.id), str(self.members[3].id), "2026-01-01"]],
+        )
+        self.assertEqual(len(result["ids"]), 1)
+        self.assertEqual(
+            template.recurring_recipient_ids.mapped("start_date"), [JAN] * 5
+        )
 
     # --- guards ------------------------------------------------------------------
     def test_recipients_belong_to_the_templates_company(self):
@@ -383,9 +420,19 @@ class TestRecurringRecipients(RecurringInvoiceCase):
                 )
             with self.assertRaises(AccessError):
                 template.recurring_recipient_ids.with_user(user).write({"discount": 50})
+        # nor through the template, nor its tag
+        with self.assertRaises(AccessError):
+            template.with_user(writer).recurring_recipient_ids = [
+                Command.create({"partner_id": self.members[2].id})
+            ]
+        tag = self.env["res.partner.category"].create({"name": "Medlem"})
+        with self.assertRaises(AccessError):
+            self.template_for(()).with_user(writer).recurring_recipient_tag_id = tag
         # the readers see the list
         self.assertEqual(
-            len(template.recurring_recipient_ids.with_user(reader).read(["partner_id"])),
+            len(
+                template.recurring_recipient_ids.with_user(reader).read(["partner_id"])
+            ),
             2,
         )
         # recipients of an invoice that is no template: refused

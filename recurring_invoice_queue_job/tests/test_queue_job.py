@@ -7,6 +7,7 @@ from unittest.mock import patch
 import psycopg2.errors
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.exception import RetryableJobError
@@ -340,6 +341,36 @@ class TestQueueJob(RecurringInvoiceCase):
         self.assertEqual(drafted.recurring_send_state, "to_send")
         self.assertFalse(self.jobs("_job_send"))
         self.assertFalse(self.sendings(drafted))
+
+    def test_a_make_job_bills_every_recipient_of_its_templates(self):
+        """A template with more recipients than a batch: its make job makes
+        them all (queue jobs are not held to the scheduled action's time),
+        once, and its send job sends them."""
+        [template] = self.make_templates(1)
+        members = self.env["res.partner"].create(
+            [{"name": f"Member {n}", "email": f"m{n}@example.com"} for n in range(5)]
+        )
+        template.recurring_recipient_ids = [
+            Command.create({"partner_id": member.id}) for member in members
+        ]
+        self.env["ir.config_parameter"].sudo().set_param(
+            "recurring_invoice.batch_size", "2"
+        )
+        self.run_cron()
+        [make] = self.jobs("_job_make")
+        self.assertEqual(self.perform(make), 1)
+        self.assertEqual(
+            template.recurring_invoice_ids.partner_id, self.customer | members
+        )
+        self.assertFalse(self.Job._due_ids(MORNING))
+        self.perform(self.jobs("_job_send"))
+        self.assertEqual(
+            set(template.recurring_invoice_ids.mapped("recurring_send_state")), {"sent"}
+        )
+        # the scheduled action again the same morning: nothing left to make
+        self.run_cron()
+        self.perform(self.jobs("_job_make"))
+        self.assertEqual(len(template.recurring_invoice_ids), 6)
 
     def test_finish_job_goes_on_when_the_jobs_failed(self):
         """A make job that failed for good does not hold the summaries back:

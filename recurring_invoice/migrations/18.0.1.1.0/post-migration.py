@@ -10,44 +10,15 @@ next summary). Where it does not, it is loaded again from the add-on's data,
 as a new install has it, and its translations with it.
 """
 
-import io
-
-from lxml import etree
-
 from odoo import SUPERUSER_ID, api
-from odoo.tools import SQL, convert_xml_import, file_path
 
-SUMMARY = "mail_template_recurring_summary"
-DATA_FILE = "recurring_invoice/data/mail_template_data.xml"
+from odoo.addons.recurring_invoice.tools import summary_template
 
 
 def reload_summary_template(env):
-    """Load the summary's e-mail template again from the add-on's data when
-    it does not list price adjustments. Returns whether it did."""
-    template = env.ref(f"recurring_invoice.{SUMMARY}", raise_if_not_found=False)
-    if not template:
-        return False
-    if "recurring_adjusted" in (template.with_context(lang="en_US").body_html or ""):
-        return False
-    path = file_path(DATA_FILE)
-    record = etree.parse(path).find(f".//record[@id='{SUMMARY}']")
-    document = etree.Element("odoo")
-    document.append(record)
-    stream = io.BytesIO(etree.tostring(document))
-    stream.name = path
-    convert_xml_import(env, "recurring_invoice", stream, mode="init", noupdate=True)
-    # Its other languages go with the old text: the add-on's translations of
-    # the new one are loaded after the migration, for the languages missing.
-    env.flush_all()
-    env.cr.execute(
-        SQL(
-            "UPDATE mail_template SET body_html = jsonb_build_object("
-            "'en_US', body_html->'en_US') WHERE id = %s",
-            template.id,
-        )
-    )
-    template.invalidate_recordset(["body_html"])
-    return True
+    """Load the summary's template again when it cannot list the price
+    adjustments. Returns whether it did."""
+    return summary_template.reload_summary_template(env, "recurring_adjusted")
 
 
 def migrate(cr, version):

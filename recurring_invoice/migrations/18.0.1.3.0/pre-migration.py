@@ -25,11 +25,14 @@ def migrate(cr, version):
 def drop_occurrence_constraint(cr):
     """Drop the old constraint; return whether it was there."""
     cr.execute(
-        "SELECT 1 FROM pg_constraint WHERE conname = %s AND conrelid = 'account_move'::regclass",
+        "SELECT 1 FROM pg_constraint "
+        "WHERE conname = %s AND conrelid = 'account_move'::regclass",
         (CONSTRAINT,),
     )
     if not cr.fetchone():
         return False
     cr.execute(f"ALTER TABLE account_move DROP CONSTRAINT {CONSTRAINT}")
-    _logger.info("Constraint %s replaced by the recurring invoices' unique indexes", CONSTRAINT)
+    _logger.info(
+        "Constraint %s replaced by the recurring invoices' unique indexes", CONSTRAINT
+    )
     return True
