@@ -23,6 +23,18 @@ def profile(bench, n, url):
     bench.log(f"profiling (cProfile files in {directory}) ...")
     ours = bench.ours.run(n, f"profile-ours-{n}", str(directory / "ours.prof"))
     print_profile(say, f"our scheduler, N={n}, sending off", ours)
+    n_recipients = bench.args.recipients_n
+    if n_recipients:
+        recipients = bench.recipients.run(
+            n_recipients,
+            f"profile-recipients-{n_recipients}",
+            str(directory / "recipients.prof"),
+        )
+        print_profile(
+            say,
+            f"our scheduler, 1 template x {n_recipients} recipients, sending off",
+            recipients,
+        )
     floor = odoo.shell(
         "alternatives.floor_batch",
         f"profile-floor-{n}",
