@@ -53,7 +53,7 @@ from .steps.alternatives import Alternatives
 from .steps.forecast import Forecast
 from .steps.ours import Ours
 from .steps.panel import Panel
-from .steps.profile import profile
+from .steps.profile import profile, profile_recipients
 from .steps.recipients import Recipients
 from .steps.sending import Sending
 from .steps.set_up import SetUp
@@ -141,6 +141,12 @@ def parse_args(argv=None):
         "templates), a few minutes",
     )
     parser.add_argument(
+        "--recipients-only",
+        action="store_true",
+        help="only one template x --recipients-n recipients against as many "
+        "templates (with --profile: and its cProfile), a few minutes",
+    )
+    parser.add_argument(
         "--no-contract-install",
         action="store_true",
         help="do not pip install OCA contract when it is missing",
@@ -202,6 +208,13 @@ def run(bench, command):
         bench.set_up.prepare(False)
         bench.forecast.measure()
         return
+    if args.recipients_only:
+        bench.set_up.prepare(False)
+        for round_no in range(1, args.repeat + 1):
+            bench.recipients.measure(args.recipients_n, round_no)
+        if args.profile:
+            profile_recipients(bench)
+        return
     if args.workers_only:
         bench.set_up.prepare(False)
         bench.sending.measure(args.send_n, bench.start_pdf_server(), ("shipped",))
@@ -248,6 +261,11 @@ def report(bench):
     if args.forecast_only:
         bench.forecast.check(bench.results)
         bench.forecast.summary(bench.results)
+        return
+    if args.recipients_only:
+        say()
+        bench.recipients.check(bench.results)
+        bench.recipients.summary(bench.results)
         return
     if args.workers_only:
         say()
@@ -330,6 +348,8 @@ def main(argv=None):
         if args.forecast_only
         else "workers-only"
         if args.workers_only
+        else "recipients-only"
+        if args.recipients_only
         else "full"
     )
     results = Results(
