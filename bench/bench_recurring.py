@@ -53,7 +53,8 @@ from .steps.alternatives import Alternatives
 from .steps.forecast import Forecast
 from .steps.ours import Ours
 from .steps.panel import Panel
-from .steps.profile import profile
+from .steps.profile import profile, profile_recipients
+from .steps.recipients import Recipients
 from .steps.sending import Sending
 from .steps.set_up import SetUp
 from .steps.workers import Workers
@@ -84,6 +85,7 @@ class Bench:
         self.forecast = Forecast(self)
         self.panel = Panel(self)
         self.ours = Ours(self)
+        self.recipients = Recipients(self)
         self.alternatives = Alternatives(self)
         self.sending = Sending(self)
         self.workers = Workers(self)
@@ -117,6 +119,12 @@ def parse_args(argv=None):
     )
     parser.add_argument("--send-n", type=int, help="invoices sent (default 100)")
     parser.add_argument(
+        "--recipients-n",
+        type=int,
+        help="recipients of the one template compared with as many separate "
+        "templates (default 1,000; --quick: 200; 0: not measured)",
+    )
+    parser.add_argument(
         "--repeat",
         type=int,
         help="rounds of the compared measurements, the best kept (default 2; "
@@ -131,6 +139,12 @@ def parse_args(argv=None):
         action="store_true",
         help="only the report Upcoming recurring invoices (1,000 and 2,000 "
         "templates), a few minutes",
+    )
+    parser.add_argument(
+        "--recipients-only",
+        action="store_true",
+        help="only one template x --recipients-n recipients against as many "
+        "templates (with --profile: and its cProfile), a few minutes",
     )
     parser.add_argument(
         "--no-contract-install",
@@ -178,6 +192,8 @@ def parse_args(argv=None):
     args.send_n = args.send_n or (20 if args.quick else 100)
     args.repeat = max(1, args.repeat or (1 if args.quick else 2))
     args.workers_n = args.workers_n or (100 if args.quick else 1000)
+    if args.recipients_n is None:
+        args.recipients_n = 200 if args.quick else 1000
     if args.big_n is None:
         args.big_n = 0 if args.quick else 10000
     args.sizes = sorted({*args.sizes, args.batched_n, args.slow_n})
@@ -191,6 +207,13 @@ def run(bench, command):
     if args.forecast_only:
         bench.set_up.prepare(False)
         bench.forecast.measure()
+        return
+    if args.recipients_only:
+        bench.set_up.prepare(False)
+        for round_no in range(1, args.repeat + 1):
+            bench.recipients.measure(args.recipients_n, round_no)
+        if args.profile:
+            profile_recipients(bench)
         return
     if args.workers_only:
         bench.set_up.prepare(False)
@@ -212,6 +235,8 @@ def run(bench, command):
         for n in args.sizes:
             if n < 10000:
                 bench.ours.measure(n, round_no)
+        if args.recipients_n:
+            bench.recipients.measure(args.recipients_n, round_no)
         for key, n in (
             ("floor_batch", args.batched_n),
             ("floor_one", args.slow_n),
@@ -236,6 +261,11 @@ def report(bench):
     if args.forecast_only:
         bench.forecast.check(bench.results)
         bench.forecast.summary(bench.results)
+        return
+    if args.recipients_only:
+        say()
+        bench.recipients.check(bench.results)
+        bench.recipients.summary(bench.results)
         return
     if args.workers_only:
         say()
@@ -281,6 +311,7 @@ def report(bench):
     results = bench.results
     bench.alternatives.check(results)
     bench.ours.check(results)
+    bench.recipients.check(results)
     bench.sending.check(results)
     bench.forecast.check(results)
     bench.workers.check(results)
@@ -290,12 +321,14 @@ def report(bench):
         say(line)
     bench.forecast.summary(results)
     bench.ours.summary(results)
+    bench.recipients.summary(results)
     bench.workers.summary(results)
 
 
 def figures(bench):
     for step in (
         bench.ours,
+        bench.recipients,
         bench.alternatives,
         bench.sending,
         bench.forecast,
@@ -315,6 +348,8 @@ def main(argv=None):
         if args.forecast_only
         else "workers-only"
         if args.workers_only
+        else "recipients-only"
+        if args.recipients_only
         else "full"
     )
     results = Results(

@@ -105,3 +105,19 @@ def cron_busy(log_text):
         total, calls = busy.get(name, (0.0, 0))
         busy[name] = (total + float(seconds), calls + 1)
     return busy
+
+
+def recipients_vs_templates(recipients, templates):
+    """One template billing N recipients against N separate templates:
+    ``rate`` its invoices/s over theirs (1.0: as fast per invoice), and
+    ``queries`` its queries/invoice over theirs (1.0: as many)."""
+    template_rate = rate(templates)
+    template_queries = per_invoice(templates)
+    return {
+        "rate": rate(recipients) / template_rate if template_rate else 0.0,
+        "queries": (
+            per_invoice(recipients) / template_queries
+            if template_queries
+            else float("inf")
+        ),
+    }

@@ -13,6 +13,9 @@ imports them (they import ``odoo``).
     the fixture, the source invoice, every other scheduled action off.
 ``ours``
     the 06:15 scheduled action through the cron runner, sending off.
+``recipients``
+    one template billing BENCH_N recipients, made like ours' templates, and
+    its invoices made through the cron runner.
 ``alternatives``
     the ORM floors, Odoo's native auto_post, OCA contract.
 ``sending``

@@ -17,13 +17,16 @@ run (bench/bench_recurring.py runs them):
 ``workers``
     the morning on a real server with 1 and 2 cron workers, 10,000 with 2,
     and through queue_job; the machine's own two-process speed-up.
+``recipients``
+    one template billing N recipients against N separate templates, in the
+    same rounds as ours (N = 1,000, --quick 200; ``--recipients-only``).
 ``profile``
     ``--profile``: cProfile runs after the measurements.
 
 Each part measures through bench/database.py (its shell side is the module of
 the same name in bench/shell/), logs as it goes, and gives the report its
 lines, its verdicts (bench/targets.py) and its figures (bench/results.py). A
-new part (the recipients' step to come) is one module here, one in
+new part is one module here, one in
 bench/shell/, its targets in bench/targets.py and one line in
 bench_recurring.run().
 """

@@ -17,12 +17,33 @@ def print_profile(say, title, result):
             say("  " + line.rstrip()[:160])
 
 
+def profile_recipients(bench, directory=None):
+    """cProfile of the scheduler on one template x --recipients-n recipients
+    (its stats file in ``directory``, kept for pstats)."""
+    n = bench.args.recipients_n
+    if not n:
+        return None
+    if directory is None:
+        directory = Path(tempfile.mkdtemp(prefix="ri_bench_profile_"))
+        bench.log(f"profiling (cProfile files in {directory}) ...")
+    result = bench.recipients.run(
+        n, f"profile-recipients-{n}", str(directory / "recipients.prof")
+    )
+    print_profile(
+        bench.results.say,
+        f"our scheduler, 1 template x {n} recipients, sending off",
+        result,
+    )
+    return result
+
+
 def profile(bench, n, url):
     odoo, say = bench.odoo, bench.results.say
     directory = Path(tempfile.mkdtemp(prefix="ri_bench_profile_"))
     bench.log(f"profiling (cProfile files in {directory}) ...")
     ours = bench.ours.run(n, f"profile-ours-{n}", str(directory / "ours.prof"))
     print_profile(say, f"our scheduler, N={n}, sending off", ours)
+    profile_recipients(bench, directory)
     floor = odoo.shell(
         "alternatives.floor_batch",
         f"profile-floor-{n}",
