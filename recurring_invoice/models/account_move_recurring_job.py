@@ -108,7 +108,8 @@ class AccountMove(models.Model):
         """As :meth:`_recurring_process` for one template billing recipients,
         each invoice in its own savepoint: a recipient whose invoice fails is
         kept owed (made at the next run), the others are made. When none can
-        be made, the template itself fails (its first error is raised)."""
+        be made, the template itself fails (its first error is raised, and
+        the job tries it whole at the next run)."""
         self.ensure_one()
         now = now or fields.Datetime.now()
         work = self._recurring_work(now, limit)
@@ -127,7 +128,8 @@ class AccountMove(models.Model):
                     error,
                 )
                 errors[unit] = error
-        if errors and not invoices and not work.failures:
+        if errors and not invoices:
+            # nobody's invoice could be made: the template's own fault
             raise next(iter(errors.values()))
         work.failures.setdefault(self, {}).update(
             {unit: _error_text(error) for unit, error in errors.items()}

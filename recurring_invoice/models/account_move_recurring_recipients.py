@@ -243,13 +243,16 @@ class AccountMove(models.Model):
             values["invoice_payment_term_id"] = terms.id
             values.pop("invoice_date_due", None)
         remap = fiscal_position != self.fiscal_position_id
+        for _command, _id, line_values in values.get("line_ids", []):
+            # every line is the recipient's (Odoo's inverse would write them
+            # one by one after the create)
+            line_values.pop("partner_id", None)
         lines = [
             line_values
             for _command, _id, line_values in values.get("line_ids", [])
             if line_values.get("display_type", "product") == "product"
         ]
         for line_values in lines:
-            line_values.pop("partner_id", None)
             if remap:
                 taxes = self.env["account.tax"].browse(
                     _command_ids(line_values.get("tax_ids"))
