@@ -442,6 +442,13 @@ MUTANTS = [
         recipients("recipients_are_imported_with_odoos_import"),
     ),
     Mutant(
+        "each recipient's automatic fiscal position",
+        f"{MODELS}/account_move_recurring_recipients.py",
+        "        if memo[key]:",
+        "        if False:",
+        recipients("an_automatic_fiscal_position_follows_each_recipients_country"),
+    ),
+    Mutant(
         "a tag or a list, not both",
         f"{MODELS}/recurring_invoice_recipient.py",
         "            if recipient.template_id.recurring_recipient_tag_id:",

@@ -660,7 +660,8 @@ class AccountMove(models.Model):
         occurrence's period in the customer's language. For a recipient
         ``partner`` (and its ``recipient`` row), made out to that partner
         (:meth:`_recurring_recipient_values`); ``copies`` ({occurrence:
-        values}) keeps the template's copy for its next recipients."""
+        values}) keeps the template's copy (and what else can be reused) for
+        its next recipients."""
         self.ensure_one()
         if copies is None:
             values = self._recurring_copy_values(occurrence_date)
@@ -669,7 +670,7 @@ class AccountMove(models.Model):
                 copies[occurrence_date] = self._recurring_copy_values(occurrence_date)
             values = copy.deepcopy(copies[occurrence_date])
         if partner:
-            self._recurring_recipient_values(values, partner, recipient)
+            self._recurring_recipient_values(values, partner, recipient, memo=copies)
         if any(
             PERIOD_PLACEHOLDER in (line.name or "") for line in self.invoice_line_ids
         ):

@@ -218,17 +218,14 @@ class AccountMove(models.Model):
         return shares
 
     # --- the invoice of one recipient ----------------------------------------
-    def _recurring_recipient_values(self, values, partner, recipient=None):
+    def _recurring_recipient_values(self, values, partner, recipient=None, memo=None):
         """Adapt ``values`` (the template's invoice for an occurrence) to
         ``partner``: its fiscal position (taxes mapped), payment terms and
-        delivery address, its price override and note line (``recipient``)."""
+        delivery address, its price override and note line (``recipient``).
+        ``memo``: a dict kept across the template's recipients of one run."""
         self.ensure_one()
         company = self.company_id
-        fiscal_position = (
-            self.env["account.fiscal.position"]
-            .with_company(company)
-            ._get_fiscal_position(partner, delivery=partner)
-        )
+        fiscal_position = self._recurring_fiscal_position(partner, memo)
         values.update(
             {
                 "partner_id": partner.id,
@@ -293,6 +290,29 @@ class AccountMove(models.Model):
                 )
             )
         return values
+
+    def _recurring_fiscal_position(self, partner, memo=None):
+        """``partner``'s fiscal position in the template's company, as Odoo's
+        ``_get_fiscal_position`` finds it for an invoice delivered to the
+        partner. That method searches the company's automatic positions for
+        each partner; where the company has none (the search made once per
+        ``memo``), it can only return the partner's own position."""
+        FiscalPosition = self.env["account.fiscal.position"].with_company(
+            self.company_id
+        )
+        key = ("automatic fiscal positions", self.company_id.id)
+        if memo is None or key not in memo:
+            automatic = FiscalPosition.search_count(
+                FiscalPosition._check_company_domain(self.company_id)
+                + [("auto_apply", "=", True)],
+                limit=1,
+            )
+            if memo is None:
+                memo = {}
+            memo[key] = bool(automatic)
+        if memo[key]:
+            return FiscalPosition._get_fiscal_position(partner, delivery=partner)
+        return partner.with_company(self.company_id).property_account_position_id
 
     # --- what a recipient still owes -----------------------------------------
     def _recurring_owed_units(self):

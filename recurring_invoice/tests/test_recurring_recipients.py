@@ -358,6 +358,35 @@ class TestRecurringRecipients(RecurringInvoiceCase):
             by_partner[self.customer].invoice_line_ids.tax_ids, self.tax_sale_a
         )
 
+    def test_an_automatic_fiscal_position_follows_each_recipients_country(self):
+        sweden = self.env.ref("base.se")
+        abroad = self.env["account.fiscal.position"].create(
+            {
+                "name": "Abroad",
+                "auto_apply": True,
+                "country_id": sweden.id,
+                "company_id": self.env.company.id,
+                "tax_ids": [
+                    Command.create(
+                        {
+                            "tax_src_id": self.tax_sale_a.id,
+                            "tax_dest_id": self.tax_sale_b.id,
+                        }
+                    )
+                ],
+            }
+        )
+        self.members[0].country_id = sweden
+        self.members[1].country_id = self.env.ref("base.no")
+        template = self.template_for(self.members[:2])
+        self.run_cron(oslo(2027, 1, 31, 6, 15))
+        by_partner = {i.partner_id: i for i in self.made(template)}
+        swede, norwegian = by_partner[self.members[0]], by_partner[self.members[1]]
+        self.assertEqual(swede.fiscal_position_id, abroad)
+        self.assertEqual(swede.invoice_line_ids.tax_ids, self.tax_sale_b)
+        self.assertFalse(norwegian.fiscal_position_id)
+        self.assertEqual(norwegian.invoice_line_ids.tax_ids, self.tax_sale_a)
+
     def test_a_fixed_price_needs_a_template_with_one_line(self):
         template = self.template_for(self.members[:1])
         template.invoice_line_ids = [
