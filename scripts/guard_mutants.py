@@ -8,7 +8,7 @@ Python). First the same tests run on the code as it is: they must pass. The
 last line says how many mutants were caught; a mutant that survives (its
 tests pass without the guard) fails the run.
 
-    python3 -m scripts.guard_mutants [--only NAME]
+    python3 -m scripts.guard_mutants [--only NAME|TEST CLASS]
 """
 
 import argparse
@@ -506,9 +506,13 @@ def run_tests(odoo, db, tags, log):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", help="run the mutants whose name contains this")
+    parser.add_argument(
+        "--only",
+        help="run the mutants whose name or tests contain this "
+        "(a test class: its mutants)",
+    )
     args = parser.parse_args(argv)
-    mutants = [m for m in MUTANTS if not args.only or args.only in m.name]
+    mutants = [m for m in MUTANTS if not args.only or args.only in m.name + m.tags()]
     try:
         odoo = Odoo()
     except OdooMissing as error:
