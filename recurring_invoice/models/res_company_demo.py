@@ -295,10 +295,10 @@ class ResCompany(models.Model):
         year = date(today.year + 1, 1, 1)
         if recurrence.send_date(year, MEMBERSHIP_DAYS_AHEAD) <= today:
             year = year.replace(year=year.year + 1)
-        tag = self._recurring_demo_record(
-            "demo_no_tag_member",
-            self.env["res.partner.category"].create({"name": f"Medlem {year.year}"}),
-        )
+        # No xml id for the tag: its name is translatable, and the add-on's
+        # terms are its code's, not its demo's (tests/test_i18n.py). It is
+        # found as the template's tag, and stays with the company.
+        tag = self.env["res.partner.category"].create({"name": f"Medlem {year.year}"})
         norway = self.env.ref("base.no")
         members = self.env["res.partner"]
         for name, full_name, lang in DEMO_MEMBERS:

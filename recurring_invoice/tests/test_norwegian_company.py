@@ -363,7 +363,7 @@ class TestNorwegianDemo(TransactionCase):
         if not template:
             self.skipTest("no Norwegian demo company: no demo data or no l10n_no")
         company = self.env.ref("recurring_invoice.demo_company_no")
-        tag = self.env.ref("recurring_invoice.demo_no_tag_member")
+        tag = template.recurring_recipient_tag_id
         year = template.recurring_next_date.year
         january = date(year, 1, 1)
         self.assertEqual(template.company_id, company)
@@ -372,7 +372,9 @@ class TestNorwegianDemo(TransactionCase):
         self.assertEqual(template.recurring_next_date, january)
         self.assertEqual(template.ref, f"Medlemskontingent {year}")
         self.assertEqual(tag.name, f"Medlem {year}")
-        self.assertEqual(template.recurring_recipient_tag_id, tag)
+        self.assertEqual(
+            self.env["res.partner.category"].search([("name", "=", tag.name)]), tag
+        )
         self.assertFalse(template.recurring_recipient_ids)
         line = template.invoice_line_ids
         self.assertEqual(line.name, "Medlemskontingent {period}")
@@ -385,6 +387,21 @@ class TestNorwegianDemo(TransactionCase):
         self.assertEqual(members.company_id, company)
         self.assertTrue(all(members.mapped("email")))
         self.assertEqual(sorted(members.mapped("lang")), ["en_US"] + ["nb_NO"] * 11)
+        self.assertEqual(
+            members,
+            self.env["res.partner"].concat(
+                *(
+                    self.env.ref(f"recurring_invoice.demo_no_member_{n:02d}")
+                    for n in range(1, 13)
+                )
+            ),
+        )
+        # set up once: the demo's set up again makes nothing more
+        partners = self.env["res.partner"].search_count([])
+        Company = self.env["res.company"]
+        self.assertEqual(Company._recurring_demo_norway_setup(), company)
+        self.assertEqual(Company._recurring_demo_membership(company, None), template)
+        self.assertEqual(self.env["res.partner"].search_count([]), partners)
         # still to come: nothing made before its send day
         self.assertFalse(template.recurring_invoice_ids)
         send_day = template.recurring_next_send_date
