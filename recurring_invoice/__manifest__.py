@@ -21,6 +21,7 @@
         "wizard/recurring_price_adjustment_wizard_views.xml",
         "views/account_move_templates.xml",
         "views/account_move_views.xml",
+        "views/recurring_invoice_recipient_views.xml",
         "views/recurring_price_adjustment_views.xml",
         "views/recurring_invoice_forecast_views.xml",
         "views/res_config_settings_views.xml",

@@ -19,6 +19,7 @@ import argparse
 import ast
 import hashlib
 import io
+import posixpath
 import re
 import sys
 from pathlib import Path
@@ -84,7 +85,11 @@ RST2HTML_SETTINGS = {
     "report_level": 2,
     "warning_stream": io.StringIO(),
 }
-IMAGE = re.compile(r"^(?P<head>.*\.\. (?:figure|image)::\s+)(?P<path>\S+)\s*$")
+#: An image or figure, or the definition of an image substitution (pandoc's
+#: for an image inside a paragraph: ``.. |alt| image:: path``).
+IMAGE = re.compile(
+    r"^(?P<head>.*\.\. (?:\|[^|]+\| )?(?:figure|image)::\s+)(?P<path>\S+)\s*$"
+)
 
 
 def read_manifest(addon_dir):
@@ -141,8 +146,18 @@ def fragment_rst(addon_dir, name, level, raw_url):
     for index, line in enumerate(lines):
         match = IMAGE.match(line)
         if match and not match["path"].startswith("http"):
-            lines[index] = match["head"] + raw_url + match["path"].replace("../", "")
+            lines[index] = match["head"] + image_url(addon_dir, match["path"], raw_url)
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def image_url(addon_dir, path, raw_url):
+    """The URL of the image a fragment names by its ``path`` from readme/:
+    one of the add-on's under ``raw_url`` (OCA's ../static/description/...),
+    one elsewhere in the repository (../../docs/screenshots/...) from the
+    repository's root, the folder above ``raw_url``."""
+    addon = addon_dir.name
+    target = posixpath.normpath(posixpath.join(addon, "readme", path))
+    return raw_url.removesuffix(f"{addon}/") + target
 
 
 def title(text, level):

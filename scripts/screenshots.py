@@ -1,7 +1,9 @@
 """Screenshots of the add-on as a user sees it: the templates list, a
-template's form with its side panel, and the Recurring invoice dialog, in
-English and Norwegian, at 1366 and 1920 px wide, taken by headless Chromium
-from a running Odoo with the demo data (``make run``).
+template's form with its side panel, the members' fee (one template, many
+customers: its tab Recipients following a tag, and the panel), and the
+Recurring invoice dialog, in English and Norwegian, at 1366 and 1920 px wide,
+taken by headless Chromium from a running Odoo with the demo data (``make
+run``).
 
     .venv/bin/pip install playwright  # the library only; it drives /usr/bin/chromium
     .venv/bin/python -m scripts.screenshots --db recurring_demo
@@ -93,6 +95,18 @@ def main(argv=None):
         ["id", "partner_id"],
         limit=1,
     )[0]
+    # the members' fee: the template following a tag
+    members = rpc.kw(
+        "account.move",
+        "search_read",
+        [
+            ("recurring_state", "=", "active"),
+            ("company_id", "=", company),
+            ("recurring_recipient_tag_id", "!=", False),
+        ],
+        ["id"],
+        limit=1,
+    )[0]
     draft = rpc.kw(
         "account.move",
         "create",
@@ -137,6 +151,10 @@ def main(argv=None):
                             f"/odoo/recurring-invoices/{template['id']}",
                             ".o_recurring_panel",
                         ),
+                        "recipients": (
+                            f"/odoo/recurring-invoices/{members['id']}",
+                            ".o_recurring_panel",
+                        ),
                         "dialog": (
                             f"/odoo/action-account.action_move_out_invoice_type/{draft}",
                             ".o_form_view",
@@ -145,6 +163,11 @@ def main(argv=None):
                     for name, (path, ready) in shots.items():
                         page.goto(args.url + path)
                         page.wait_for_selector(ready)
+                        if name == "recipients":
+                            page.click("a.nav-link[name='recurring_recipients']")
+                            page.wait_for_selector(
+                                ".tab-pane.active [name='recurring_recipient_tag_id']"
+                            )
                         if name == "dialog":
                             page.click("button[name='action_recurring_invoice']")
                             page.wait_for_selector(".modal .o_form_view")

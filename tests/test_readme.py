@@ -45,3 +45,26 @@ def test_a_changed_fragment_makes_the_readme_stale(tmp_path):
     assert after != before
     assert "18.0.9.9.9 (2027-01-01)\n-----------------------" in after
     assert "[FIX] Something." in after
+
+
+def test_images_are_pointed_at_the_repository():
+    addon = gen_readme.ROOT / "recurring_invoice"
+    raw = "https://raw.githubusercontent.com/org/repo/18.0/recurring_invoice/"
+    assert gen_readme.image_url(addon, "../static/description/icon.png", raw) == (
+        raw + "static/description/icon.png"
+    )
+    assert gen_readme.image_url(addon, "../../docs/screenshots/a.png", raw) == (
+        "https://raw.githubusercontent.com/org/repo/18.0/docs/screenshots/a.png"
+    )
+
+
+def test_an_image_of_a_fragment_is_pointed_at_the_repository(tmp_path):
+    addon = tmp_path / "recurring_invoice"
+    (addon / "readme").mkdir(parents=True)
+    (addon / "readme" / "USAGE.md").write_text(
+        "Text.\n\n![The panel](../../docs/screenshots/a.png)\n"
+    )
+    raw = "https://raw.githubusercontent.com/org/repo/18.0/recurring_invoice/"
+    rst = gen_readme.fragment_rst(addon, "USAGE", 2, raw)
+    assert "image:: https://raw.githubusercontent.com/org/repo/18.0/docs/" in rst
+    assert "../" not in rst

@@ -26,7 +26,11 @@ from odoo.exceptions import ValidationError
 from odoo.tools import format_date
 
 #: Who a template bills: changed by Billing users only.
-RECIPIENT_FIELDS = {"recurring_recipient_tag_id", "recurring_recipient_ids"}
+RECIPIENT_FIELDS = {
+    "recurring_recipient_tag_id",
+    "recurring_recipient_ids",
+    "recurring_recipient_add_ids",
+}
 
 
 class AccountMove(models.Model):
@@ -47,6 +51,15 @@ class AccountMove(models.Model):
         tracking=True,
         help="Bill every customer carrying this tag on the day the invoices are "
         "made, instead of a list of recipients.",
+    )
+    recurring_recipient_add_ids = fields.Many2many(
+        "res.partner",
+        string="Add Customers",
+        compute="_compute_recurring_recipient_add_ids",
+        inverse="_inverse_recurring_recipient_add_ids",
+        domain="[('company_id', 'in', (False, company_id))]",
+        help="Choose many customers at once (tick them in the list, then "
+        "Select): each becomes a recipient when the invoice is saved.",
     )
     recurring_recipient_count = fields.Integer(
         string="Recipients Billed",
@@ -158,6 +171,23 @@ class AccountMove(models.Model):
                 label = _("The customer")
             move.recurring_recipient_count = count if move.recurring_state else 0
             move.recurring_billing_label = label
+
+    def _compute_recurring_recipient_add_ids(self):
+        # only a way in: the customers chosen are recipients once saved
+        self.recurring_recipient_add_ids = False
+
+    def _inverse_recurring_recipient_add_ids(self):
+        """The customers chosen at once become recipients (those already on
+        the list are left as they are), from the template's next date."""
+        values = []
+        for move in self:
+            listed = move.recurring_recipient_ids.partner_id
+            values += [
+                {"template_id": move.id, "partner_id": partner.id}
+                for partner in move.recurring_recipient_add_ids - listed
+            ]
+        if values:
+            self.env["recurring.invoice.recipient"].create(values)
 
     # --- who is billed --------------------------------------------------------
     def _recurring_bills_recipients(self):

@@ -15,6 +15,7 @@ for the company, and it is set up once every module is loaded.
 """
 
 import logging
+from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
@@ -67,6 +68,32 @@ DEMO_CUSTOMERS = [
         False,
     ),
 ]
+
+#: The members of Fjordhus AS, partners of the company, billed the yearly
+#: membership fee by the tag they carry: xml id, name, language (one member
+#: reads English).
+DEMO_MEMBERS = [
+    ("demo_no_member_01", "Ingrid Hansen", "nb_NO"),
+    ("demo_no_member_02", "Ole Johansen", "nb_NO"),
+    ("demo_no_member_03", "Silje Olsen", "nb_NO"),
+    ("demo_no_member_04", "Lars Larsen", "nb_NO"),
+    ("demo_no_member_05", "Marit Andersen", "nb_NO"),
+    ("demo_no_member_06", "Eirik Pedersen", "nb_NO"),
+    ("demo_no_member_07", "Hanne Nilsen", "nb_NO"),
+    ("demo_no_member_08", "Bjørn Kristiansen", "nb_NO"),
+    ("demo_no_member_09", "Sofie Berg", "nb_NO"),
+    ("demo_no_member_10", "Thomas Haugen", "nb_NO"),
+    ("demo_no_member_11", "Nora Dahl", "nb_NO"),
+    ("demo_no_member_12", "Emma Clarke", "en_US"),
+]
+
+#: The yearly membership fee (before MVA 25 %: 1 500,00 kr with it), made and
+#: sent this many days before the year it is for begins.
+MEMBERSHIP_FEE = ("Medlemskontingent {period}", 1, 1200.0)
+MEMBERSHIP_DAYS_AHEAD = 14
+#: A member's e-mail address from the name: "Bjørn Kristiansen",
+#: bjorn.kristiansen@example.com.
+EMAIL_LETTERS = str.maketrans({" ": ".", "æ": "ae", "ø": "o", "å": "a"})
 
 #: The recurring templates: xml id, customer, period, line (description,
 #: quantity, unit price before MVA), how long before today it started, and its
@@ -167,6 +194,8 @@ class ResCompany(models.Model):
             return self.browse()
         company = self.env.ref(f"{MODULE}.demo_company_no", raise_if_not_found=False)
         if company:
+            # set up before the members' fee was part of the demo: only it
+            self._recurring_demo_membership(company, now or fields.Datetime.now())
             return company
         now = now or fields.Datetime.now()
         # Norwegian for the Norwegian company only: loaded now, once Odoo's
@@ -229,11 +258,7 @@ class ResCompany(models.Model):
             "no", company=company, install_demo=False
         )
         company = company.with_company(company)
-        journal = self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(company)]
-            + [("type", "=", "sale")],
-            limit=1,
-        )
+        journal = company._recurring_demo_sale_journal()
         # The Norwegian reference model: a KID on each invoice.
         journal.write(
             {"invoice_reference_model": "no", "invoice_reference_type": "invoice"}
@@ -249,7 +274,98 @@ class ResCompany(models.Model):
             )
             customers[name] = partner
         self._recurring_demo_templates(company, journal, customers, now)
+        self._recurring_demo_membership(company, now)
         return company
+
+    @api.model
+    def _recurring_demo_membership(self, company, now):
+        """The members' yearly fee: the tag "Medlem <year>" on the 12 members
+        (partners of the company, one reading English) and the template
+        "Medlemskontingent <year>" following it, for the first year whose send
+        day (two weeks before 1 January) is still to come: nothing is made
+        yet, the scheduled action makes the 12 invoices that morning. Once:
+        where the template is, nothing is done."""
+        template = self.env.ref(
+            f"{MODULE}.demo_no_template_membership_fee", raise_if_not_found=False
+        )
+        if template:
+            return template
+        company = company.with_company(company)
+        today = recurrence.local_today(company.recurring_invoice_tz, now)
+        year = date(today.year + 1, 1, 1)
+        if recurrence.send_date(year, MEMBERSHIP_DAYS_AHEAD) <= today:
+            year = year.replace(year=year.year + 1)
+        # No xml id for the tag: its name is translatable, and the add-on's
+        # terms are its code's, not its demo's (tests/test_i18n.py). It is
+        # found as the template's tag, and stays with the company.
+        tag = self.env["res.partner.category"].create({"name": f"Medlem {year.year}"})
+        norway = self.env.ref("base.no")
+        members = self.env["res.partner"]
+        for name, full_name, lang in DEMO_MEMBERS:
+            email = full_name.lower().translate(EMAIL_LETTERS) + "@example.com"
+            member = self.env["res.partner"].create(
+                {
+                    "name": full_name,
+                    "company_id": company.id,
+                    "email": email,
+                    "city": "Bergen",
+                    "country_id": norway.id,
+                    "lang": lang,
+                    "category_id": [Command.link(tag.id)],
+                }
+            )
+            member.with_company(company).write(
+                {"invoice_sending_method": "email", "invoice_edi_format": False}
+            )
+            members |= self._recurring_demo_record(name, member)
+        description, quantity, price = MEMBERSHIP_FEE
+        template = (
+            self.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "company_id": company.id,
+                    "journal_id": company._recurring_demo_sale_journal().id,
+                    # written to the first member, as a user does, then made
+                    # to follow the tag
+                    "partner_id": members[0].id,
+                    "ref": f"Medlemskontingent {year.year}",
+                    "invoice_user_id": self.env.ref("base.user_admin").id,
+                    "invoice_payment_term_id": self.env.ref(
+                        "account.account_payment_term_15days"
+                    ).id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "name": description,
+                                "quantity": quantity,
+                                "price_unit": price,
+                                "tax_ids": [
+                                    Command.set(company.account_sale_tax_id.ids)
+                                ],
+                            }
+                        )
+                    ],
+                }
+            )
+        )
+        self._recurring_demo_template(
+            template.id, "year", year, days_ahead=MEMBERSHIP_DAYS_AHEAD
+        )
+        template.recurring_recipient_tag_id = tag
+        return self._recurring_demo_record("demo_no_template_membership_fee", template)
+
+    def _recurring_demo_sale_journal(self):
+        """This company's sale journal (the one with KID references)."""
+        self.ensure_one()
+        return self.env["account.journal"].search(
+            [
+                *self.env["account.journal"]._check_company_domain(self),
+                ("type", "=", "sale"),
+            ],
+            limit=1,
+        )
 
     @api.model
     def _recurring_demo_templates(self, company, journal, customers, now):

@@ -6,11 +6,13 @@ sale journal with KID references, customers in Norwegian, one receiving EHF
 from datetime import date
 from html import unescape
 
+from freezegun import freeze_time
 from stdnum import luhn
 
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user, tagged
 
+from ..tools import recurrence
 from .common import RecurringInvoiceCase, oslo
 
 NBSP = "\xa0"
@@ -323,7 +325,8 @@ class TestNorwegianDemo(TransactionCase):
         templates = self.env["account.move"].search(
             [("company_id", "=", company.id), ("recurring_state", "!=", False)]
         )
-        self.assertEqual(len(templates), 3)
+        # rent, cleaning, the office membership, the members' fee
+        self.assertEqual(len(templates), 4)
         self.assertEqual(
             set(templates.mapped("recurring_period")), {"month", "week", "year"}
         )
@@ -348,3 +351,111 @@ class TestNorwegianDemo(TransactionCase):
         us = self.env.ref("base.main_company")
         self.assertEqual(us.currency_id.name, "USD")
         self.assertNotEqual(us.chart_template, "no")
+
+    def test_demo_membership_fee_bills_the_members_tagged(self):
+        """The members' yearly fee follows the tag "Medlem <year>": 12 members,
+        one reading English; on its send day the job makes their 12 invoices,
+        each its member's own, in the member's language."""
+        template = self.env.ref(
+            "recurring_invoice.demo_no_template_membership_fee",
+            raise_if_not_found=False,
+        )
+        if not template:
+            self.skipTest("no Norwegian demo company: no demo data or no l10n_no")
+        company = self.env.ref("recurring_invoice.demo_company_no")
+        tag = template.recurring_recipient_tag_id
+        year = template.recurring_next_date.year
+        january = date(year, 1, 1)
+        self.assertEqual(template.company_id, company)
+        self.assertEqual(template.recurring_state, "active")
+        self.assertEqual(template.recurring_period, "year")
+        self.assertEqual(template.recurring_next_date, january)
+        self.assertEqual(template.ref, f"Medlemskontingent {year}")
+        self.assertEqual(tag.name, f"Medlem {year}")
+        self.assertEqual(
+            self.env["res.partner.category"].search([("name", "=", tag.name)]), tag
+        )
+        self.assertFalse(template.recurring_recipient_ids)
+        line = template.invoice_line_ids
+        self.assertEqual(line.name, "Medlemskontingent {period}")
+        self.assertEqual(line.tax_ids.amount, 25.0)
+        self.assertEqual(template.currency_id.name, "NOK")
+        members = template._recurring_tagged_partners()
+        self.assertEqual(len(members), 12)
+        self.assertEqual(template.recurring_recipient_count, 12)
+        self.assertIn(f"Medlem {year}", template.recurring_billing_label)
+        self.assertEqual(members.company_id, company)
+        self.assertTrue(all(members.mapped("email")))
+        self.assertEqual(sorted(members.mapped("lang")), ["en_US"] + ["nb_NO"] * 11)
+        self.assertEqual(
+            members,
+            self.env["res.partner"].concat(
+                *(
+                    self.env.ref(f"recurring_invoice.demo_no_member_{n:02d}")
+                    for n in range(1, 13)
+                )
+            ),
+        )
+        # set up once: the demo's set up again makes nothing more
+        partners = self.env["res.partner"].search_count([])
+        Company = self.env["res.company"]
+        self.assertEqual(Company._recurring_demo_norway_setup(), company)
+        self.assertEqual(Company._recurring_demo_membership(company, None), template)
+        self.assertEqual(self.env["res.partner"].search_count([]), partners)
+        # still to come: nothing made before its send day
+        self.assertFalse(template.recurring_invoice_ids)
+        send_day = template.recurring_next_send_date
+        self.assertEqual(send_day, recurrence.send_date(january, 14))
+
+        # The morning of its send day, the other templates set aside (as
+        # RecurringInvoiceCase does).
+        Move = self.env["account.move"].sudo()
+        (Move.search([("recurring_state", "=", "active")]) - template)._recurring_write(
+            {"recurring_state": "paused"}
+        )
+        Move.search([("recurring_send_state", "=", "to_send")])._recurring_write(
+            {"recurring_send_state": "sent"}
+        )
+        morning = company._recurring_next_send_moment(
+            recurrence.day_start(company.recurring_invoice_tz, send_day).replace(
+                tzinfo=None
+            )
+        )
+        Job = self.env["recurring.invoice.job"]
+        with freeze_time(morning):
+            for _batch in range(100):
+                if Job._cron_make_and_send() <= 0:
+                    break
+        self.env.invalidate_all()
+
+        invoices = template.recurring_invoice_ids
+        self.assertEqual(len(invoices), 12)
+        self.assertEqual(invoices.partner_id, members)
+        self.assertEqual(set(invoices.mapped("state")), {"posted"})
+        self.assertEqual(set(invoices.mapped("invoice_date")), {send_day})
+        self.assertEqual(len(set(invoices.mapped("name"))), 12)
+        self.assertEqual(invoices.mapped("amount_total"), [1500.0] * 12)
+        self.assertEqual(template.recurring_next_date, date(year + 1, 1, 1))
+        english = invoices.filtered(lambda i: i.partner_id.lang == "en_US")
+        self.assertEqual(english.partner_id.name, "Emma Clarke")
+        for invoice in invoices:
+            member = invoice.partner_id
+            self.assertEqual(invoice.recurring_billed_partner_id, member)
+            self.assertEqual(invoice.recurring_occurrence_date, january)
+            self.assertTrue(luhn.is_valid(invoice.payment_reference))
+            period = template._recurring_period_name(january, member.lang)
+            self.assertEqual(
+                invoice.invoice_line_ids.name, f"Medlemskontingent {period}"
+            )
+            self.assertEqual(invoice.recurring_period_name, period)
+            mail = self.env["mail.mail"].search(
+                [
+                    ("recurring_invoice_id", "=", invoice.id),
+                    ("recipient_ids", "in", member.ids),
+                ]
+            )
+            self.assertEqual(len(mail), 1, member.name)
+            word = "invoice" if invoice == english else "faktura"
+            self.assertEqual(
+                mail.subject, f"Fjordhus AS: {word} {invoice.name} for {period}"
+            )

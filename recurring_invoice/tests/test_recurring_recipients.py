@@ -387,6 +387,47 @@ class TestRecurringRecipients(RecurringInvoiceCase):
         self.assertFalse(norwegian.fiscal_position_id)
         self.assertEqual(norwegian.invoice_line_ids.tax_ids, self.tax_sale_a)
 
+    def test_many_customers_are_added_at_once(self):
+        template = self.template_for(self.members[:1])
+        row = template.recurring_recipient_ids.filtered(
+            lambda r: r.partner_id == self.members[0]
+        )
+        row.discount = 10.0
+        # Odoo's many2many selection: ticked in the dialog, saved with the form
+        template.recurring_recipient_add_ids = self.members[:4]
+        self.assertEqual(
+            template.recurring_recipient_ids.partner_id,
+            self.customer | self.members[:4],
+        )
+        # the one already on the list is left as it was
+        self.assertEqual(row.discount, 10.0)
+        # only a way in: read again (as the form does once saved), empty
+        template.invalidate_recordset(["recurring_recipient_add_ids"])
+        self.assertFalse(template.recurring_recipient_add_ids)
+        self.assertEqual(
+            set(template.recurring_recipient_ids.mapped("start_date")), {JAN}
+        )
+        # on a template billing its customer: the customer first, as ever
+        other = self.make_template(
+            partner=self.customer, invoice_user_id=self.accountant.id
+        )
+        other.write({"recurring_recipient_add_ids": [Command.set(self.members.ids)]})
+        self.assertEqual(len(other.recurring_recipient_ids), 6)
+        self.assertEqual(
+            other.recurring_recipient_ids.sorted("sequence")[0].partner_id,
+            self.customer,
+        )
+        self.run_cron(oslo(2027, 1, 31, 6, 15))
+        self.assertEqual(self.made(other).partner_id, self.customer | self.members)
+        # the Billing users only
+        writer = self.make_invoice_writer()
+        with self.assertRaises(AccessError):
+            template.with_user(writer).recurring_recipient_add_ids = self.members
+        arch = self.env["account.move"].get_views([(False, "form")])["views"]["form"][
+            "arch"
+        ]
+        self.assertIn('name="recurring_recipient_add_ids"', arch)
+
     def test_a_fixed_price_needs_a_template_with_one_line(self):
         template = self.template_for(self.members[:1])
         template.invoice_line_ids = [
@@ -422,6 +463,38 @@ class TestRecurringRecipients(RecurringInvoiceCase):
         self.assertEqual(len(result["ids"]), 1)
         self.assertEqual(
             template.recurring_recipient_ids.mapped("start_date"), [JAN] * 5
+        )
+
+    def test_the_recipients_list_imports_by_name(self):
+        """Invoicing > Customers > Recurring invoice recipients: Odoo's Import
+        records there, a template named by its reference, customers by name."""
+        action = self.env.ref("recurring_invoice.action_recurring_invoice_recipient")
+        self.assertEqual(action.res_model, "recurring.invoice.recipient")
+        menu = self.env.ref("recurring_invoice.menu_recurring_invoice_recipient")
+        self.assertEqual(menu.groups_id, self.env.ref("account.group_account_invoice"))
+        template = self.make_template(
+            partner=self.customer,
+            invoice_user_id=self.accountant.id,
+            ref="Medlemskontingent 2027",
+        )
+        result = (
+            self.env["recurring.invoice.recipient"]
+            .with_user(self.accountant)
+            .load(
+                ["template_id", "partner_id", "note"],
+                [
+                    ["Medlemskontingent 2027", member.name, f"Nr. {n}"]
+                    for n, member in enumerate(self.members[:3], 1)
+                ],
+            )
+        )
+        self.assertFalse(result["messages"])
+        self.assertEqual(
+            template.recurring_recipient_ids.partner_id,
+            self.customer | self.members[:3],
+        )
+        self.assertIn(
+            "Nr. 2", template.recurring_recipient_ids.mapped("note"), result["ids"]
         )
 
     # --- guards ------------------------------------------------------------------
