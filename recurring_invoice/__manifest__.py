@@ -4,7 +4,7 @@
     "name": "Recurring Invoices",
     "summary": "Write an invoice once; Odoo creates, posts and sends it every "
     "week, month, quarter or year at 06:15 local time",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/recurring-invoice/recurring_invoice",
     "author": "recurring_invoice authors",

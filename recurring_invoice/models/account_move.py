@@ -62,6 +62,8 @@ TEMPLATE_FIELDS = {
     "recurring_end_date",
     "recurring_max_invoices",
     "recurring_due_on_period_start",
+    "recurring_mode",
+    "recurring_send_reviewed",
     "recurring_paused_until",
     "recurring_index_percent",
     "recurring_index_date",
@@ -444,12 +446,16 @@ class AccountMove(models.Model):
         days_ahead=0,
         max_invoices=0,
         due_on_period_start=False,
+        mode=None,
+        send_reviewed=True,
     ):
         """Turn the draft invoice into an active template, or restart an ended
         one (checked as the first time): every ``interval`` periods from
         ``start_date``, each invoice sent ``days_ahead`` days before its period
         (the first tomorrow at the earliest), until ``end_date`` or for
-        ``max_invoices`` invoices, counted from ``start_date``."""
+        ``max_invoices`` invoices, counted from ``start_date``; each invoice
+        posted and sent, posted only or made as a draft for review (``mode``,
+        by default the template's or its company's)."""
         self._recurring_check_access()
         now = fields.Datetime.now()
         last_made = self._recurring_last_made_occurrences()
@@ -488,6 +494,8 @@ class AccountMove(models.Model):
                     "recurring_interval": interval,
                     "recurring_days_ahead": days_ahead,
                     "recurring_due_on_period_start": due_on_period_start,
+                    "recurring_mode": mode or move._recurring_mode(),
+                    "recurring_send_reviewed": send_reviewed,
                     "recurring_start_date": start_date,
                     "recurring_anchor_date": start_date,
                     "recurring_end_date": end_date or False,
@@ -688,6 +696,7 @@ class AccountMove(models.Model):
         """The template's copy for ``occurrence_date``, dated and due (see
         :meth:`_recurring_invoice_values`)."""
         send_day = self._recurring_recurrence().send_date(occurrence_date)
+        send_state = self._recurring_first_send_state()
         values = self.copy_data(
             {
                 "date": send_day,
@@ -695,7 +704,9 @@ class AccountMove(models.Model):
                 "invoice_user_id": self.invoice_user_id.id,
                 "recurring_template_id": self.id,
                 "recurring_occurrence_date": occurrence_date,
-                "recurring_send_state": "to_send",
+                "recurring_send_state": send_state,
+                # not sent by the job: told in the next summary as they are
+                "recurring_send_to_report": send_state != "to_send",
                 "recurring_mail_template_id": False,
                 "message_follower_ids": self._recurring_customer_follower(),
             }

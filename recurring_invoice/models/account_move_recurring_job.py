@@ -257,14 +257,32 @@ class AccountMove(models.Model):
                 templates.ids,
             )
         )
+        rows = self.env.cr.fetchall()
+        # a recipient's draft the reviewer deleted: done (never made again)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT dismissal.template_id, dismissal.partner_id,
+                       dismissal.occurrence_date
+                  FROM recurring_invoice_dismissal dismissal
+                  JOIN account_move template ON template.id = dismissal.template_id
+                 WHERE dismissal.template_id = ANY(%s)
+                   AND dismissal.partner_id IS NOT NULL
+                   AND (dismissal.occurrence_date >= template.recurring_next_date
+                        OR template.recurring_owed IS NOT NULL)
+                """,
+                templates.ids,
+            )
+        )
         made = {}
-        for template_id, partner_id, day in self.env.cr.fetchall():
+        for template_id, partner_id, day in rows + self.env.cr.fetchall():
             made.setdefault(template_id, set()).add((partner_id, day))
         return made
 
     def _recurring_make(self, values):
-        """Create and post the invoices of ``values``, each with a note saying
-        which template it comes from."""
+        """Create and post the invoices of ``values`` (drafts for review are
+        left in draft), each with a note saying which template it comes
+        from."""
         # On an empty recordset: create() on the templates would re-sync their
         # lines. Odoo's "Invoice Created" note costs a message_post (about nine
         # queries) per invoice, and following every invoice would make the
@@ -286,7 +304,10 @@ class AccountMove(models.Model):
                 for invoice in invoices
             }
         )
-        invoices._post(soft=False)
+        # Drafts for review wait for a user (account_move_recurring_mode.py).
+        invoices.filtered(lambda i: i.recurring_send_state != "review")._post(
+            soft=False
+        )
         return invoices
 
     def _recurring_advance(self, work, now):

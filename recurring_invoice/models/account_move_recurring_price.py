@@ -161,8 +161,9 @@ class AccountMove(models.Model):
 
     def _recurring_last_made_occurrences(self):
         """{template id: the latest occurrence it made an invoice for}, of
-        every invoice made, whether the user sees it or not."""
-        return {
+        every invoice made, whether the user sees it or not, or deleted as a
+        draft."""
+        last = {
             template.id: day
             for template, day in self.env["account.move"]
             .sudo()
@@ -172,6 +173,18 @@ class AccountMove(models.Model):
                 ["recurring_occurrence_date:max"],
             )
         }
+        # a draft the reviewer deleted counts as made
+        for template, day in (
+            self.env["recurring.invoice.dismissal"]
+            .sudo()
+            ._read_group(
+                [("template_id", "in", self.ids)],
+                ["template_id"],
+                ["occurrence_date:max"],
+            )
+        ):
+            last[template.id] = max(day, last.get(template.id, day))
+        return last
 
     def _recurring_yearly_changes(self, until):
         """The yearly adjustment's changes not applied yet, up to ``until``

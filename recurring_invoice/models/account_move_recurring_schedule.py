@@ -251,22 +251,30 @@ class AccountMove(models.Model):
             self.env.cr.execute(
                 SQL(
                     """
-                    SELECT template.id,
-                           COUNT(DISTINCT invoice.recurring_occurrence_date)
+                    WITH made AS (
+                        SELECT recurring_template_id AS template_id,
+                               recurring_occurrence_date AS day
+                          FROM account_move
+                         WHERE recurring_template_id = ANY(%(ids)s)
+                         UNION ALL
+                        -- a draft the reviewer deleted: its occurrence is done
+                        SELECT template_id, occurrence_date
+                          FROM recurring_invoice_dismissal
+                         WHERE template_id = ANY(%(ids)s)
+                    )
+                    SELECT template.id, COUNT(DISTINCT made.day)
                       FROM account_move template
-                      JOIN account_move invoice
-                        ON invoice.recurring_template_id = template.id
-                       AND invoice.recurring_occurrence_date
-                           >= template.recurring_start_date
+                      JOIN made
+                        ON made.template_id = template.id
+                       AND made.day >= template.recurring_start_date
                        -- an occurrence being made for its recipients counts
                        -- once it is done (its next date moved on)
                        AND (template.recurring_next_date IS NULL
-                            OR invoice.recurring_occurrence_date
-                               < template.recurring_next_date)
-                     WHERE template.id = ANY(%s)
+                            OR made.day < template.recurring_next_date)
+                     WHERE template.id = ANY(%(ids)s)
                      GROUP BY template.id
                     """,
-                    ids,
+                    ids=ids,
                 )
             )
             counts = dict(self.env.cr.fetchall())

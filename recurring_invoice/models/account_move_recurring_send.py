@@ -22,12 +22,28 @@ class AccountMove(models.Model):
 
     # --- sending an invoice made from a template --------------------------------
     recurring_send_state = fields.Selection(
-        [("to_send", "To send"), ("sent", "Sent"), ("failed", "Could not be sent")],
+        [
+            ("review", "Draft to review"),
+            ("to_send", "To send"),
+            ("sent", "Sent"),
+            ("post_only", "Posted, not sent"),
+            ("failed", "Could not be sent"),
+        ],
         string="Sending",
         copy=False,
         readonly=True,
         help="Sending of an invoice made by a recurring template: the scheduler "
         "tries a few times, then leaves it to you.",
+        groups="base.group_user",
+        recurring_job=True,
+    )
+    recurring_send_method = fields.Selection(
+        [("email", "E-mail"), ("peppol", "EHF / Peppol"), ("manual", "Download")],
+        string="Sent By",
+        copy=False,
+        readonly=True,
+        help="How the scheduler sent the invoice, as its customer takes "
+        "invoices; Download: posted, not sent.",
         groups="base.group_user",
         recurring_job=True,
     )

@@ -119,7 +119,7 @@ class RecurringInvoiceJob(models.AbstractModel):
             invoice = invoice.with_env(job.env)
             try:
                 with _collisions_not_logged(), self.env.cr.savepoint():
-                    job._send_invoice(invoice)
+                    method = job._send_invoice(invoice)
             except COLLISIONS as error:
                 # Another worker wrote a record this sending writes too, after
                 # this transaction began: not the invoice's fault.
@@ -136,7 +136,11 @@ class RecurringInvoiceJob(models.AbstractModel):
             else:
                 invoice._recurring_write(
                     {
-                        "recurring_send_state": "sent",
+                        # a customer who downloads its invoices: posted only
+                        "recurring_send_state": "sent"
+                        if method != "manual"
+                        else "post_only",
+                        "recurring_send_method": method,
                         "recurring_send_attempts": invoice.recurring_send_attempts + 1,
                         "recurring_send_error": False,
                         "recurring_send_retry_after": False,
@@ -169,31 +173,38 @@ class RecurringInvoiceJob(models.AbstractModel):
         :meth:`_get_sending_settings` says. The e-mail is queued: Odoo's mail
         queue delivers it, and retries it (mail_mail.py), instead of this job
         waiting on the mail server; the PDF is printed without Odoo's wait for
-        scripts (ir_actions_report.py). Raises when the invoice could not be
-        sent."""
+        scripts (ir_actions_report.py). Returns how it was sent (``email``,
+        ``peppol``; ``manual``: not sent, the customer downloads its
+        invoices); raises when the invoice could not be sent."""
         invoice.ensure_one()
         invoice = invoice.with_context(
             mail_notify_force_send=False,
             recurring_invoice_send=trusted.Trusted(invoice.id),
         )
         settings = self._get_sending_settings(invoice)
+        if settings is None:
+            return "manual"
         invoice.env["account.move.send"]._generate_and_send_invoices(
             invoice, allow_raising=True, **settings
         )
         if not invoice.is_move_sent:
             raise UserError(_("Odoo could not send this invoice."))
+        return next(iter(settings["sending_methods"]))
 
     @api.model
     def _get_sending_settings(self, invoice):
         """The keyword arguments of ``account.move.send``'s
         ``_generate_and_send_invoices`` for one invoice: the customer's own
-        sending method where Odoo knows one, else e-mail; the e-mail template
-        of its recurring template in the customer's language; signed by the
-        responsible user. Raises when the invoice cannot be sent that way."""
+        sending method (EHF/Peppol where it takes it), else e-mail; the e-mail
+        template of its recurring template in the customer's language; signed
+        by the responsible user. None for a customer who downloads its
+        invoices (Odoo's "Download"): it is not sent. Raises when the invoice
+        cannot be sent that way."""
         sender = invoice.env["account.move.send"]
         method = sender._get_default_sending_method(invoice)
-        # "Manual" means nobody sends it: a recurring invoice is e-mailed.
-        methods = {"email"} if method in (False, "manual") else {method}
+        if method == "manual":
+            return None
+        methods = {method or "email"}
         if "email" in methods and not invoice.partner_id.email:
             raise UserError(
                 _(
@@ -311,13 +322,42 @@ class RecurringInvoiceJob(models.AbstractModel):
         return rows
 
     @api.model
+    def _summary_methods(self, sent, lang):
+        """[(how, count)] of the invoices ``sent``: by e-mail, by EHF..."""
+        labels = dict(
+            self.env["account.move"]
+            .with_context(lang=lang)
+            ._fields["recurring_send_method"]
+            ._description_selection(self.with_context(lang=lang).env)
+        )
+        counts = {}
+        for invoice in sent:
+            method = invoice.recurring_send_method or "email"
+            counts[method] = counts.get(method, 0) + 1
+        return [(labels.get(method, method), n) for method, n in counts.items()]
+
+    @api.model
+    def _post_only_reason(self, invoice):
+        """Why the job posted ``invoice`` and did not send it."""
+        if invoice.recurring_send_method == "manual":
+            return invoice.env._(
+                "%(customer)s downloads its invoices (its sending preference)",
+                customer=invoice.partner_id.display_name,
+            )
+        return invoice.env._("The recurring invoice is set to post only")
+
+    @api.model
     def _summary_context(self, records, user, now):
         """The rendering context of one user's summary of ``records``: the
-        invoices sent, those that could not be sent, the templates whose
-        invoice could not be made, and the totals sent per currency."""
+        invoices sent (and how), those posted and not sent, the drafts waiting
+        for review, those that could not be sent, the templates whose invoice
+        could not be made, and the totals sent per currency."""
         not_made = records.filtered("recurring_make_to_report")
         invoices = records - not_made
         sent = invoices.filtered(lambda inv: inv.recurring_send_state == "sent")
+        posted = invoices.filtered(lambda inv: inv.recurring_send_state == "post_only")
+        review = invoices.filtered(lambda inv: inv.recurring_send_state == "review")
+        not_sent = invoices - sent - posted - review
         totals = {}
         for invoice in sent:
             totals[invoice.currency_id] = (
@@ -332,7 +372,7 @@ class RecurringInvoiceJob(models.AbstractModel):
             )
             if invoice in sent:
                 group["sent"] += 1
-            else:
+            elif invoice in not_sent:
                 group["failed"].append(invoice)
         tz = (
             user.tz
@@ -345,7 +385,13 @@ class RecurringInvoiceJob(models.AbstractModel):
             ),
             "recurring_sent_count": len(sent),
             "recurring_groups": list(groups.values()),
-            "recurring_failed": invoices - sent,
+            "recurring_failed": not_sent,
+            "recurring_methods": self._summary_methods(sent, user.lang),
+            "recurring_posted_rows": [
+                {"invoice": invoice, "reason": self._post_only_reason(invoice)}
+                for invoice in posted.with_context(lang=user.lang)
+            ],
+            "recurring_review_count": len(review),
             "recurring_not_made": not_made,
             "recurring_not_made_rows": self._not_made_rows(not_made),
             "recurring_totals": list(totals.items()),

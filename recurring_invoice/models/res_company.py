@@ -8,6 +8,7 @@ from odoo.addons.base.models.res_partner import _tz_get
 
 from ..tools import recurrence, trusted
 from .account_move import TEMPLATES_OUT
+from .account_move_recurring_mode import DEFAULT_MODE, MODES
 
 #: The longest forecast of upcoming recurring invoices, in months.
 MAX_FORECAST_MONTHS = 60
@@ -33,6 +34,15 @@ class ResCompany(models.Model):
         "are made, posted and sent.",
     )
 
+    recurring_invoice_mode = fields.Selection(
+        MODES,
+        string="Recurring Invoices Are",
+        default=DEFAULT_MODE,
+        required=True,
+        help="What the scheduler does with the invoices of a new recurring "
+        "template: post and send them, post them only, or make them as drafts "
+        "to review. Each template can say otherwise.",
+    )
     recurring_forecast_months = fields.Integer(
         string="Upcoming Recurring Invoices: Months",
         default=12,

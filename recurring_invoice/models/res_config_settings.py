@@ -11,6 +11,9 @@ class ResConfigSettings(models.TransientModel):
     recurring_invoice_send_time = fields.Float(
         related="company_id.recurring_invoice_send_time", readonly=False
     )
+    recurring_invoice_mode = fields.Selection(
+        related="company_id.recurring_invoice_mode", readonly=False
+    )
     recurring_forecast_months = fields.Integer(
         related="company_id.recurring_forecast_months", readonly=False
     )

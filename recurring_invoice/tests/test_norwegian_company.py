@@ -142,6 +142,32 @@ class TestNorwegianCompany(RecurringInvoiceCase):
             self.assertEqual(invoice.amount_total, 12500.0)  # MVA 25 %
             self.assertIn(kid, unescape(self.customer_mail(invoice).body_html))
 
+    def test_drafts_for_review_get_their_kid_when_posted(self):
+        template = self.rent(self.ehf_customer)
+        template.recurring_mode = "draft"
+        posted_only = self.rent(self.email_customer)
+        posted_only.recurring_mode = "post"
+        self.run_cron(oslo(2027, 2, 1, 6, 15))
+        draft = template.recurring_invoice_ids
+        self.assertEqual((draft.state, draft.recurring_send_state), ("draft", "review"))
+        self.assertEqual(draft.invoice_line_ids.name, "Husleie februar 2027")
+        body = unescape(self.summaries().body_html)
+        self.assertIn("1 laget som utkast til gjennomgang", body)
+        self.assertIn("Gjentagende utkast til gjennomgang", body)
+        self.assertIn("Bokført, ikke sendt", body)
+        self.assertIn("satt til bare å bokføres", body)
+        # the accountant reviews and posts: its KID, then sent with its EHF
+        draft.with_user(self.accountant).action_post()
+        self.assertTrue(luhn.is_valid(draft.payment_reference))
+        self.assertEqual(draft.payment_reference, draft._get_kid_number())
+        self.assertEqual(draft.invoice_line_ids.name, "Husleie februar 2027")
+        self.run_cron(oslo(2027, 2, 1, 10, 0))
+        self.assertEqual(draft.recurring_send_state, "sent")
+        self.assertIn(
+            draft.payment_reference, unescape(self.customer_mail(draft).body_html)
+        )
+        self.assertFalse(posted_only.recurring_invoice_ids.is_move_sent)
+
     def test_ehf_xml_for_an_ehf_customer_only(self):
         if "ubl_cii_xml_id" not in self.env["account.move"]._fields:
             self.skipTest("account_edi_ubl_cii (EHF) is not installed")

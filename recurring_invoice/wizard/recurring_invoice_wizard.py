@@ -3,6 +3,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import format_date
 
+from ..models.account_move_recurring_mode import MODES
 from ..models.account_move_recurring_schedule import PERIOD_SELECTION, schedule_label
 from ..tools import recurrence
 
@@ -41,6 +42,20 @@ class RecurringInvoiceWizard(models.TransientModel):
         help="The invoice is due on the first day of the period it is for, "
         "instead of by the payment terms.",
     )
+    mode = fields.Selection(
+        MODES,
+        string="Each Invoice Is",
+        required=True,
+        default=lambda self: self._default_mode(),
+        help="Post and send: each customer gets its invoice the way it takes "
+        "invoices (e-mail, EHF). Post only: nothing is sent. Draft for review: "
+        "you post each invoice yourself.",
+    )
+    send_reviewed = fields.Boolean(
+        string="Send Once Posted",
+        default=True,
+        help="A draft you post is then sent as Post and send does.",
+    )
     end_type = fields.Selection(
         [
             ("none", "Until stopped"),
@@ -69,6 +84,13 @@ class RecurringInvoiceWizard(models.TransientModel):
         return recurrence.earliest_start(
             company.recurring_invoice_tz, now=fields.Datetime.now()
         )
+
+    @api.model
+    def _default_mode(self):
+        move = self.env["account.move"].browse(self.env.context.get("default_move_id"))
+        if move.recurring_mode:
+            return move.recurring_mode
+        return (move.company_id or self.env.company).recurring_invoice_mode
 
     @api.onchange("days_ahead")
     def _onchange_days_ahead(self):
@@ -128,6 +150,8 @@ class RecurringInvoiceWizard(models.TransientModel):
             "days_ahead": self.days_ahead,
             "max_invoices": self.max_invoices if self.end_type == "count" else 0,
             "due_on_period_start": self.due_on_period_start,
+            "mode": self.mode,
+            "send_reviewed": self.send_reviewed,
         }
 
     def _preview_html(self):
