@@ -63,7 +63,8 @@ class TestRecurringPeriod(RecurringInvoiceCase):
     def test_every_schedule_states_its_period(self):
         cases = [
             # period, start, options, first day, last day, name
-            ("week", date(2027, 1, 18), {}, date(2027, 1, 18), date(2027, 1, 24)),
+            # A Wednesday: its ISO week, as "week 3 2027" names it.
+            ("week", date(2027, 1, 20), {}, date(2027, 1, 18), date(2027, 1, 24)),
             (
                 "week",
                 date(2027, 1, 18),
