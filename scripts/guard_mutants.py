@@ -518,8 +518,8 @@ MUTANTS = [
     Mutant(
         "the period's days are the job's",
         f"{MODELS}/account_move_recurring_send.py",
-        '        "days it is sent ahead.",\n        recurring_job=True,',
-        '        "days it is sent ahead.",',
+        'whatever the days it is sent ahead.",\n        recurring_job=True,',
+        'whatever the days it is sent ahead.",',
         period("the_period_is_the_jobs_and_only_on_made_invoices"),
     ),
     Mutant(
