@@ -11,7 +11,7 @@
     "maintainers": [],
     "license": "LGPL-3",
     "development_status": "Beta",
-    "depends": ["account", "mail"],
+    "depends": ["account", "account_edi_ubl_cii", "mail"],
     "data": [
         "security/ir.model.access.csv",
         "security/recurring_invoice_security.xml",
@@ -22,6 +22,7 @@
         "views/account_move_templates.xml",
         "views/account_move_views.xml",
         "views/recurring_invoice_recipient_views.xml",
+        "report/report_invoice.xml",
         "views/recurring_price_adjustment_views.xml",
         "views/recurring_invoice_forecast_views.xml",
         "views/res_config_settings_views.xml",

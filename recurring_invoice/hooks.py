@@ -8,17 +8,20 @@ from odoo.tools.sql import column_exists, create_column
 INVOICE_ACTIONS_DOMAIN = "[('move_type', 'in', ['out_invoice', 'out_refund'])]"
 
 
-#: Stored computed fields of ``account.move`` that are empty but on templates.
+#: Stored computed fields of ``account.move`` that are empty but on templates
+#: (the first two) or on the invoices they made (the period's days).
 COMPUTED_COLUMNS = {
     "recurring_next_send_date": "date",
     "recurring_mrr": "numeric",
+    "recurring_period_start": "date",
+    "recurring_period_end": "date",
 }
 
 
 def pre_init_hook(env):
-    """Create the columns of the stored computed ``recurring_next_send_date``
-    and ``recurring_mrr`` before Odoo does: Odoo would then compute them for
-    every existing journal entry, none of which is a template."""
+    """Create the columns of the stored computed fields of COMPUTED_COLUMNS
+    before Odoo does: Odoo would then compute them for every existing journal
+    entry, none of which is a template or was made by one."""
     create_computed_columns(env.cr)
 
 

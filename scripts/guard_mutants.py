@@ -56,6 +56,10 @@ def modes(*names):
     return tuple(f"TestRecurringModes.test_{name}" for name in names)
 
 
+def period(*names):
+    return tuple(f"TestRecurringPeriod.test_{name}" for name in names)
+
+
 MUTANTS = [
     Mutant(
         "the job's fields: write",
@@ -542,6 +546,56 @@ MUTANTS = [
         '    "recurring_mode",\n    "recurring_send_reviewed",\n',
         "",
         modes("the_mode_is_changed_by_billing_users_on_templates"),
+    ),
+    Mutant(
+        "a made invoice has its period's days",
+        f"{MODELS}/account_move_recurring_send.py",
+        "            if template.recurring_period and move.recurring_occurrence_date:",
+        "            if False:",
+        period(
+            "an_invoice_sent_ahead_states_its_period_not_its_send_day",
+            "every_schedule_states_its_period",
+            "migration_gives_invoices_made_before_their_period",
+        ),
+    ),
+    Mutant(
+        "the period of the occurrence, not of the send day",
+        f"{MODELS}/account_move_recurring_send.py",
+        "                    move.recurring_occurrence_date\n                )",
+        "                    move.invoice_date\n                )",
+        period(
+            "an_invoice_sent_ahead_states_its_period_not_its_send_day",
+            "every_schedule_states_its_period",
+        ),
+    ),
+    Mutant(
+        "the period begins the calendar week {period} names",
+        f"{ADDON}/tools/recurrence.py",
+        "        first = d - timedelta(days=d.weekday())",
+        "        first = d",
+        period("every_schedule_states_its_period"),
+    ),
+    Mutant(
+        "the period's days are the job's",
+        f"{MODELS}/account_move_recurring_send.py",
+        'whatever the days it is sent ahead.",\n        recurring_job=True,',
+        'whatever the days it is sent ahead.",',
+        period("the_period_is_the_jobs_and_only_on_made_invoices"),
+    ),
+    Mutant(
+        "the invoice PDF states the period",
+        f"{MODELS}/account_move_recurring_send.py",
+        '        return f"{first}–{last}"',
+        '        return ""',
+        period("invoice_pdf_states_the_period")
+        + ("TestNorwegianCompany.test_invoice_pdf_states_the_period_in_norwegian",),
+    ),
+    Mutant(
+        "the EHF file states its cac:InvoicePeriod (BG-14)",
+        f"{MODELS}/account_edi_xml_ubl_20.py",
+        "        if not (start and end) or any(",
+        "        if True or any(",
+        ("TestNorwegianCompany.test_ehf_states_the_invoice_period",),
     ),
 ]
 

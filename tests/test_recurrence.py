@@ -25,6 +25,7 @@ from recurrence import (
     last_due_date,
     local_today,
     next_send_moment,
+    period_dates,
     period_name,
     send_date,
     validate_setup,
@@ -811,3 +812,52 @@ def test_restorable_skipped_occurrences():
     ]
     assert weekly.restorable(skipped, utc(2027, 1, 9, 5, 15)) == [date(2027, 1, 18)]
     assert send_date(date(2027, 1, 11), 2) == date(2027, 1, 9)
+
+
+@pytest.mark.parametrize(
+    ("period", "interval", "day", "first", "last"),
+    [
+        ("month", 1, date(2027, 3, 1), date(2027, 3, 1), date(2027, 3, 31)),
+        ("month", 1, date(2027, 2, 15), date(2027, 2, 1), date(2027, 2, 28)),
+        ("month", 1, date(2028, 2, 29), date(2028, 2, 1), date(2028, 2, 29)),
+        ("month", 2, date(2027, 1, 31), date(2027, 1, 1), date(2027, 2, 28)),
+        ("month", 4, date(2027, 11, 1), date(2027, 11, 1), date(2028, 2, 29)),
+        ("month", 12, date(2027, 12, 1), date(2027, 12, 1), date(2028, 11, 30)),
+        ("week", 1, date(2027, 1, 18), date(2027, 1, 18), date(2027, 1, 24)),
+        # A Wednesday: its ISO week, Monday to Sunday, as "uke 3 2027" names it.
+        ("week", 1, date(2027, 1, 20), date(2027, 1, 18), date(2027, 1, 24)),
+        ("week", 2, date(2026, 12, 28), date(2026, 12, 28), date(2027, 1, 10)),
+        ("quarter", 1, date(2027, 1, 1), date(2027, 1, 1), date(2027, 3, 31)),
+        ("quarter", 1, date(2027, 5, 15), date(2027, 4, 1), date(2027, 6, 30)),
+        ("quarter", 2, date(2027, 10, 1), date(2027, 10, 1), date(2028, 3, 31)),
+        ("year", 1, date(2027, 3, 1), date(2027, 1, 1), date(2027, 12, 31)),
+        ("year", 2, date(2027, 1, 1), date(2027, 1, 1), date(2028, 12, 31)),
+    ],
+)
+def test_period_dates(period, interval, day, first, last):
+    assert period_dates(period, day, interval) == (first, last)
+
+
+@pytest.mark.parametrize("days_ahead", [0, 10, 14, 90])
+def test_period_dates_of_an_invoice_made_days_ahead(days_ahead):
+    """The invoice sent days before its period states the period, not the days
+    around its send day."""
+    recurrence = Recurrence("month", date(2027, 3, 1), days_ahead=days_ahead)
+    occurrence = recurrence.nth(0)
+    assert recurrence.send_date(occurrence) == date(2027, 3, 1) - timedelta(
+        days=days_ahead
+    )
+    assert period_dates("month", occurrence) == (date(2027, 3, 1), date(2027, 3, 31))
+
+
+def test_period_dates_reject_what_a_recurrence_rejects():
+    with pytest.raises(InvalidPeriodError):
+        period_dates("day", date(2027, 1, 1))
+    for interval in (0, 13, True, 1.0):
+        with pytest.raises(InvalidIntervalError):
+            period_dates("month", date(2027, 1, 1), interval)
+    with pytest.raises(TypeError):
+        period_dates("month", datetime(2027, 1, 1))
+    with pytest.raises(OverflowError):
+        period_dates("year", date(9999, 6, 1), 2)
+    assert period_dates("year", date(9999, 6, 1)) == (date(9999, 1, 1), date.max)

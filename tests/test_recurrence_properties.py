@@ -17,6 +17,8 @@ from recurrence import (
     MAX_INTERVAL,
     PERIODS,
     Recurrence,
+    period_dates,
+    period_name,
 )
 
 #: Ordinary zones, and some with unusual offsets or DST rules: UTC+14, UTC-11,
@@ -306,3 +308,52 @@ def test_upcoming(recurrence, k):
         assert moment.local == recurrence.local_send_moment(moment.date)
         assert moment.utc == moment.local
         assert moment.utc.utcoffset() == timedelta(0)
+
+
+@EXAMPLES
+@given(
+    st.sampled_from(PERIODS),
+    st.integers(1, MAX_INTERVAL),
+    st.dates(date(1990, 1, 1), date(2100, 12, 31)),
+)
+def test_period_dates_hold_the_day_and_agree_with_the_name(period, interval, day):
+    first, last = period_dates(period, day, interval)
+    assert first <= day <= last
+    # The period begins a calendar period, and ends the day before the one
+    # interval periods later begins.
+    after = last + timedelta(days=1)
+    if period == "week":
+        assert first.weekday() == 0
+        assert (after - first).days == 7 * interval
+    else:
+        months = {"month": 1, "quarter": 3, "year": 12}[period]
+        assert first.day == after.day == 1
+        assert (first.month - 1) % months == 0
+        elapsed = (after.year - first.year) * 12 + after.month - first.month
+        assert elapsed == months * interval
+    # Every day of it gives the same period, and the name of any of its first
+    # periods' days is the name of the whole: what {period} reads.
+    assert period_dates(period, first, interval) == (first, last)
+    assert period_name(period, first, "nb_NO", "uke", interval) == period_name(
+        period, day, "nb_NO", "uke", interval
+    )
+
+
+@EXAMPLES
+@given(
+    st.sampled_from(PERIODS),
+    st.integers(1, MAX_INTERVAL),
+    st.dates(date(1990, 1, 1), date(2100, 12, 31)),
+    st.integers(0, MAX_DAYS_AHEAD),
+)
+def test_periods_of_a_recurrence_from_a_period_start_follow_each_other(
+    period, interval, day, days_ahead
+):
+    """Started on the first day of a period, a recurrence's invoices are for
+    periods that follow each other without a gap or an overlap."""
+    start, _last = period_dates(period, day, interval)
+    recurrence = Recurrence(period, start, interval=interval, days_ahead=days_ahead)
+    periods = [period_dates(period, recurrence.nth(n), interval) for n in range(6)]
+    for (_first, last), (following, _end) in zip(periods, periods[1:], strict=False):
+        assert following == last + timedelta(days=1)
+    assert periods[0][0] == recurrence.nth(0)

@@ -2,6 +2,7 @@
 from . import recurring_job_fields_mixin  # isort: split
 
 from . import (
+    account_edi_xml_ubl_20,
     account_journal,
     account_move,
     account_move_recurring_job,

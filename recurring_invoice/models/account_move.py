@@ -745,6 +745,15 @@ class AccountMove(models.Model):
             )
         ]
 
+    def _recurring_period_dates(self, occurrence_date):
+        """The first and last day of the period the invoice of
+        ``occurrence_date`` is for, by the template's period and interval: the
+        period :meth:`_recurring_period_name` names."""
+        self.ensure_one()
+        return recurrence.period_dates(
+            self.recurring_period, occurrence_date, self.recurring_interval or 1
+        )
+
     def _recurring_period_name(
         self, occurrence_date, lang=None, period=None, interval=None
     ):

@@ -9,6 +9,7 @@ e-mail names it; the responsible user is told in the daily summary.
 """
 
 from odoo import _, api, fields, models
+from odoo.tools import format_date
 
 from .account_move_recurring_job import _error_text
 
@@ -81,6 +82,56 @@ class AccountMove(models.Model):
         help="The period an invoice made by a recurring template is for, in "
         "the customer's language, as {period} reads in its lines.",
     )
+
+    # The period's first and last day, stored: an invoice keeps the period it
+    # was made for when its template's schedule changes later. Computed when
+    # the job creates the invoice (and, by the 18.0.1.4.0 migration, for the
+    # invoices made before), from the template's period and interval as they
+    # are then; its schedule is not a dependency, on purpose.
+    recurring_period_start = fields.Date(
+        string="Period Start",
+        compute="_compute_recurring_period_dates",
+        store=True,
+        copy=False,
+        help="The first day of the period an invoice made by a recurring "
+        "template is for (printed on it, and its invoice period in the EHF/UBL "
+        "file), whatever the days it is sent ahead.",
+        recurring_job=True,
+    )
+    recurring_period_end = fields.Date(
+        string="Period End",
+        compute="_compute_recurring_period_dates",
+        store=True,
+        copy=False,
+        help="The last day of the period an invoice made by a recurring "
+        "template is for.",
+        recurring_job=True,
+    )
+
+    @api.depends("recurring_template_id", "recurring_occurrence_date")
+    def _compute_recurring_period_dates(self):
+        for move in self:
+            template = move.recurring_template_id
+            start = end = False
+            if template.recurring_period and move.recurring_occurrence_date:
+                start, end = template._recurring_period_dates(
+                    move.recurring_occurrence_date
+                )
+            move.recurring_period_start = start
+            move.recurring_period_end = end
+
+    def _recurring_period_text(self):
+        """The period this invoice is for as its PDF prints it, its first and
+        last day in the customer's language's date format (``01.03.2027–
+        31.03.2027`` in Norwegian, ``03/01/2027–03/31/2027`` in English); empty
+        but on an invoice made by a recurring template."""
+        self.ensure_one()
+        if not (self.recurring_period_start and self.recurring_period_end):
+            return ""
+        lang = self.partner_id.lang or self.env.lang
+        first = format_date(self.env, self.recurring_period_start, lang_code=lang)
+        last = format_date(self.env, self.recurring_period_end, lang_code=lang)
+        return f"{first}–{last}"
 
     @api.depends(
         "recurring_template_id.recurring_period",

@@ -9,6 +9,7 @@ from . import (
     test_recurring_ledger,
     test_recurring_mail,
     test_recurring_modes,
+    test_recurring_period,
     test_recurring_prices,
     test_recurring_recipients,
     test_recurring_safety,

@@ -138,6 +138,30 @@ class TestInstall(RecurringInvoiceCase):
         self.assertTrue(post.reload_summary_template(self.env))
         self.assertIn("recurring_groups", template.with_context(lang="en_US").body_html)
 
+    def test_upgrade_keeps_templates_posting_and_sending(self):
+        """18.0.1.4.0: a template set up before modes keeps post and send,
+        whatever the company's new default; the summary telling drafts to
+        review is loaded."""
+        post = load_migration("18.0.1.4.0", "post-migration.py")
+        template = self.Move.create(
+            {"move_type": "out_invoice", "partner_id": self.partner_a.id}
+        )
+        # as a database of 18.0.1.3.0 has it: a running template, no mode
+        self.env.cr.execute(
+            "UPDATE account_move SET recurring_state = 'active', recurring_mode = NULL"
+            " WHERE id = %s",
+            [template.id],
+        )
+        template.invalidate_recordset(["recurring_mode"])
+        self.assertGreaterEqual(post.keep_post_and_send(self.env.cr), 1)
+        template.invalidate_recordset(["recurring_mode"])
+        self.assertEqual(template.recurring_mode, "post_send")
+        self.assertEqual(post.keep_post_and_send(self.env.cr), 0)
+        summary = self.env.ref("recurring_invoice.mail_template_recurring_summary")
+        self.assertIn(
+            "recurring_review_count", summary.with_context(lang="en_US").body_html
+        )
+
     def test_upgrade_moves_the_scheduled_actions_to_the_service(self):
         """A database of 18.0.1.1.x runs the job on account.move, and a copy
         of the sending scheduled action may add a worker: the 18.0.1.2.0

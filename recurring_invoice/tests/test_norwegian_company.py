@@ -7,6 +7,7 @@ from datetime import date
 from html import unescape
 
 from freezegun import freeze_time
+from lxml import etree
 from stdnum import luhn
 
 from odoo import Command
@@ -14,8 +15,13 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..tools import recurrence
 from .common import RecurringInvoiceCase, oslo
+from .test_recurring_period import report_text
 
 NBSP = "\xa0"
+UBL_NS = {
+    "cac": "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2",
+    "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
+}
 
 
 @tagged("post_install", "-at_install")
@@ -326,6 +332,83 @@ class TestNorwegianCompany(RecurringInvoiceCase):
             self.assertIn(f"<strong>{label}</strong>", html)
         for label in ("Invoice Date", "Due Date", "Total"):
             self.assertNotIn(f"<strong>{label}</strong>", html)
+
+    def rent_march(self, partner):
+        """Office rent for March 2027, sent ten days ahead (19 February)."""
+        template = self.make_template(
+            partner=partner,
+            name="Husleie {period}",
+            price=10000.0,
+            start=date(2027, 3, 1),
+            options={"days_ahead": 10},
+            invoice_user_id=self.accountant.id,
+        )
+        self.run_cron(oslo(2027, 2, 19, 6, 15))
+        invoice = template.recurring_invoice_ids
+        self.assertEqual(invoice.invoice_date, date(2027, 2, 19))
+        return invoice
+
+    def test_invoice_pdf_states_the_period_in_norwegian(self):
+        """bokføringsforskriften § 5-1-1: the invoice says when the service is
+        delivered; the customer's language's date format."""
+        invoice = self.rent_march(self.email_customer)
+        self.assertEqual(invoice.invoice_line_ids.name, "Husleie mars 2027")
+        text = report_text(self.env, invoice)
+        self.assertIn("Periode: 01.03.2027–31.03.2027", text)
+        english = self.rent_march(self.english_customer)
+        self.assertIn("Period: 03/01/2027–03/31/2027", report_text(self.env, english))
+
+    def test_ehf_states_the_invoice_period(self):
+        """BG-14: cac:InvoicePeriod with the period's first and last day, in
+        the EHF (Peppol BIS Billing 3.0) file attached to the invoice, where
+        BIS 3 orders it: after the buyer reference, before the order
+        reference and the parties."""
+        if "ubl_cii_xml_id" not in self.env["account.move"]._fields:
+            self.skipTest("account_edi_ubl_cii (EHF) is not installed")
+        # The customer's reference: the buyer reference BIS 3 asks for.
+        self.ehf_customer.ref = "BR-4471"
+        invoice = self.rent_march(self.ehf_customer)
+        self.assertEqual(invoice.recurring_send_state, "sent")
+        attached = etree.fromstring(invoice.ubl_cii_xml_id.raw)
+        xml, errors = self.env["account.edi.xml.ubl_bis3"]._export_invoice(invoice)
+        self.assertFalse(errors)
+        for tree in (attached, etree.fromstring(xml)):
+            periods = tree.findall("cac:InvoicePeriod", UBL_NS)
+            self.assertEqual(len(periods), 1)
+            self.assertEqual(
+                periods[0].findtext("cbc:StartDate", None, UBL_NS), "2027-03-01"
+            )
+            self.assertEqual(
+                periods[0].findtext("cbc:EndDate", None, UBL_NS), "2027-03-31"
+            )
+            names = [etree.QName(child).localname for child in tree]
+            at = names.index("InvoicePeriod")
+            before = {
+                "IssueDate",
+                "DueDate",
+                "InvoiceTypeCode",
+                "DocumentCurrencyCode",
+                "BuyerReference",
+                "AccountingCost",
+            }
+            after = {
+                "OrderReference",
+                "AdditionalDocumentReference",
+                "AccountingSupplierParty",
+                "AccountingCustomerParty",
+                "PaymentMeans",
+                "TaxTotal",
+                "LegalMonetaryTotal",
+                "InvoiceLine",
+            }
+            self.assertFalse(before & set(names[at + 1 :]), names)
+            self.assertFalse(after & set(names[:at]), names)
+            self.assertIn("BuyerReference", names[:at])
+        # A plain invoice's file has no invoice period, as in Odoo.
+        plain = self.make_draft(partner=self.ehf_customer)
+        plain.action_post()
+        xml, _errors = self.env["account.edi.xml.ubl_bis3"]._export_invoice(plain)
+        self.assertIsNone(etree.fromstring(xml).find("cac:InvoicePeriod", UBL_NS))
 
 
 @tagged("post_install", "-at_install")

@@ -99,6 +99,7 @@ __all__ = [
     "local_today",
     "monthly_factor",
     "next_send_moment",
+    "period_dates",
     "period_name",
     "send_date",
     "validate_setup",
@@ -733,6 +734,43 @@ def _babel_locale(code: str) -> Locale:
     return Locale.parse(code)
 
 
+def period_dates(period: str, d: date, interval: int = 1) -> tuple[date, date]:
+    """Return the first and the last day of the ``interval`` calendar periods
+    of kind ``period`` from the one ``d`` falls in: the period an invoice of
+    occurrence ``d`` is for, as :func:`period_name` names it (and its send day,
+    ``days_ahead`` before ``d``, plays no part).
+
+    For 2027-01-18: 2027-01-18..2027-01-24 (ISO week 3, Monday to Sunday),
+    2027-01-01..2027-01-31, 2027-01-01..2027-03-31 (the first quarter),
+    2027-01-01..2027-12-31; with an interval of 2: 2027-01-18..2027-01-31,
+    2027-01-01..2027-02-28, 2027-01-01..2027-06-30, 2027-01-01..2028-12-31.
+
+    :raise InvalidPeriodError, InvalidIntervalError: as :class:`Recurrence`.
+    :raise OverflowError: if the last day lies beyond ``date.max``.
+    """
+    if period not in PERIODS:
+        raise InvalidPeriodError(period=period)
+    if (
+        not isinstance(interval, int)
+        or isinstance(interval, bool)
+        or not 1 <= interval <= MAX_INTERVAL
+    ):
+        raise InvalidIntervalError(interval=interval)
+    _check_date("d", d)
+    if period == "week":
+        first = d - timedelta(days=d.weekday())
+        return first, first + timedelta(weeks=interval, days=-1)
+    months = _MONTHS_PER_PERIOD[period]
+    # The first month of the calendar period d falls in (January for years,
+    # January, April, July or October for quarters).
+    month0 = (d.month - 1) // months * months
+    first = date(d.year, month0 + 1, 1)
+    year, month = divmod(d.year * 12 + month0 + months * interval - 1, 12)
+    if year > date.max.year:
+        raise OverflowError(f"the period of {d} ends beyond {date.max}")
+    return first, date(year, month + 1, _days_in_month(year, month + 1))
+
+
 def period_name(
     period: str, d: date, locale: str, week_label: str, interval: int = 1
 ) -> str:
@@ -748,13 +786,11 @@ def period_name(
     holds no user-facing text. Quarters use the wide name (``1. kvartal``)
     except in English, where the abbreviated one (``Q1``) is the common usage.
     """
-    if period not in PERIODS:
-        raise InvalidPeriodError(period=period)
-    if not isinstance(interval, int) or not 1 <= interval <= MAX_INTERVAL:
-        raise InvalidIntervalError(interval=interval)
+    # The very period period_dates gives an invoice: its name and its dates agree.
+    d, last = period_dates(period, d, interval)
     if period == "week":
         first_year, first_week, _ = d.isocalendar()
-        last_year, last_week, _ = (d + timedelta(weeks=interval - 1)).isocalendar()
+        last_year, last_week, _ = last.isocalendar()
         if interval == 1:
             return f"{week_label} {first_week} {first_year}"
         if first_year == last_year:
@@ -764,9 +800,6 @@ def period_name(
             f"{week_label} {last_week} {last_year}"
         )
     babel_locale = _babel_locale(locale)
-    months = _MONTHS_PER_PERIOD[period] * (interval - 1)
-    year, month = divmod(d.year * 12 + d.month - 1 + months, 12)
-    last = date(year, month + 1, 1)
     if period == "month":
         if interval == 1:
             return format_date(d, "LLLL y", locale=babel_locale)
