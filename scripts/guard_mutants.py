@@ -52,6 +52,10 @@ def recipients(*names):
     return tuple(f"TestRecurringRecipients.test_{name}" for name in names)
 
 
+def modes(*names):
+    return tuple(f"TestRecurringModes.test_{name}" for name in names)
+
+
 MUTANTS = [
     Mutant(
         "the job's fields: write",
@@ -482,6 +486,62 @@ MUTANTS = [
         "COUNT(DISTINCT invoice.recurring_occurrence_date)",
         "COUNT(invoice.id)",
         recipients("a_number_of_invoices_counts_occurrences"),
+    ),
+    Mutant(
+        "drafts for review are not posted",
+        f"{MODELS}/account_move_recurring_job.py",
+        'invoices.filtered(lambda i: i.recurring_send_state != "review")._post(',
+        "invoices._post(",
+        modes("drafts_for_review_wait_in_their_filter_once_each"),
+    ),
+    Mutant(
+        "a reviewed draft posted is sent",
+        f"{MODELS}/account_move_recurring_mode.py",
+        'to_send._recurring_write({"recurring_send_state": "to_send"})',
+        'to_send._recurring_write({"recurring_send_state": "post_only"})',
+        modes("a_reviewed_draft_posted_by_a_user_is_sent"),
+    ),
+    Mutant(
+        "a reviewed draft left to the user",
+        f"{MODELS}/account_move_recurring_mode.py",
+        "lambda m: m.recurring_template_id.recurring_send_reviewed",
+        "lambda m: True",
+        modes("a_reviewed_draft_is_left_to_the_user_when_the_template_says"),
+    ),
+    Mutant(
+        "a deleted draft's occurrence counts as made",
+        f"{MODELS}/account_move_recurring_schedule.py",
+        "                         WHERE template_id = ANY(%(ids)s)\n",
+        "                         WHERE FALSE\n",
+        modes("a_deleted_draft_is_not_made_again"),
+    ),
+    Mutant(
+        "a deleted draft is kept",
+        f"{MODELS}/account_move_recurring_mode.py",
+        "    @api.ondelete(at_uninstall=False)\n    def _unlink_recurring_dismissed",
+        "    def _unlink_recurring_dismissed",
+        modes("a_deleted_draft_is_not_made_again"),
+    ),
+    Mutant(
+        "a recipient's deleted draft is done",
+        f"{MODELS}/account_move_recurring_job.py",
+        "                   AND dismissal.partner_id IS NOT NULL\n",
+        "                   AND FALSE\n",
+        modes("a_recipients_deleted_draft_is_not_made_again_mid_list"),
+    ),
+    Mutant(
+        "a Download customer is posted, not sent",
+        f"{ADDON}/models/recurring_invoice_job_send.py",
+        '        if method == "manual":\n            return None',
+        "        if False:\n            return None",
+        modes("post_and_send_follows_the_customers_preference"),
+    ),
+    Mutant(
+        "the mode is a template's, changed by Billing users",
+        f"{MODELS}/account_move.py",
+        '    "recurring_mode",\n    "recurring_send_reviewed",\n',
+        "",
+        modes("the_mode_is_changed_by_billing_users_on_templates"),
     ),
 ]
 
