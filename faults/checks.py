@@ -9,8 +9,10 @@ per (template, occurrence date), dated on its send day, made and numbered
 oldest first within its template, no draft left over, the sale journal
 numbered without gap or double per sequence prefix, each invoice sent once
 (one invoice e-mail in its chatter, one attempt) and reported in a daily
-summary, each template's next date and state as the calendar says; the mail
-queue; the yearly prices. The others read the job processes' output: their
+summary, each template's next date and state as the calendar says; for a
+template billing recipients (a list or a tag), one such invoice per (template,
+recipient, occurrence), made out to its recipient, and nothing left owed; the
+mail queue; the yearly prices. The others read the job processes' output: their
 errors, their results. Plain Python.
 """
 
@@ -92,10 +94,13 @@ def check_database(odoo, db, horizon):
     invoices = odoo.sql(
         db,
         "SELECT id, recurring_template_id, recurring_occurrence_date, state, name, "
-        "sequence_prefix, sequence_number, invoice_date, date "
+        "sequence_prefix, sequence_number, invoice_date, date, "
+        "recurring_billed_partner_id, partner_id "
         "FROM account_move WHERE recurring_template_id IS NOT NULL ORDER BY id",
     )
     expected, problems = check_templates(templates, horizon)
+    recipients = billed_recipients(odoo, db)
+    expected = recipient_units(expected, recipients)
     days_ahead = {int(row[0]): int(row[-1] or 0) for row in templates}
     made, invoice_problems = check_invoices(invoices, expected, days_ahead)
     numbering = check_numbering(odoo, db, {row[-3] for row in templates})
@@ -109,7 +114,75 @@ def check_database(odoo, db, horizon):
         **numbering,
         **sending,
     }
+    if recipients:
+        owing = check_owed(odoo, db)
+        figures["recipients"] = {
+            "templates": len(recipients),
+            "billed": sum(len(rows) for rows in recipients.values()),
+            "owing": len(owing),
+        }
+        if owing:
+            problems.append(
+                f"{len(owing)} template(s) still owing recipients' invoices: "
+                f"{owing[:3]}"
+            )
     return figures, problems
+
+
+def billed_recipients(odoo, db):
+    """{template id: [(partner id, billed from or None)]} of the templates
+    billing recipients, as they are now: a list's recipients not paused, or
+    the active partners of the template's company carrying its tag."""
+    rows = odoo.sql(
+        db,
+        """
+        SELECT r.template_id, r.partner_id, r.start_date
+          FROM recurring_invoice_recipient r
+         WHERE NOT COALESCE(r.paused, false)
+        UNION ALL
+        SELECT t.id, p.id, NULL
+          FROM account_move t
+          JOIN res_partner_res_partner_category_rel rel
+            ON rel.category_id = t.recurring_recipient_tag_id
+          JOIN res_partner p ON p.id = rel.partner_id AND p.active
+               AND (p.company_id IS NULL OR p.company_id = t.company_id)
+         WHERE t.recurring_state IS NOT NULL
+        """,
+    )
+    recipients = defaultdict(list)
+    for tid, pid, start in rows:
+        recipients[int(tid)].append((int(pid), parse_date(start)))
+    return dict(recipients)
+
+
+def recipient_units(expected, recipients):
+    """The invoices due: each (template, occurrence) of ``expected``, that of a
+    template billing recipients as one (template, occurrence, partner) per
+    recipient billed by then."""
+    units = set()
+    for tid, occurrence in expected:
+        if tid not in recipients:
+            units.add((tid, occurrence))
+            continue
+        units.update(
+            (tid, occurrence, pid)
+            for pid, start in recipients[tid]
+            if not start or start <= occurrence
+        )
+    return units
+
+
+def check_owed(odoo, db):
+    """The templates that still owe recipients' invoices (``recurring_owed``)."""
+    return [
+        int(row[0])
+        for row in odoo.sql(
+            db,
+            "SELECT id FROM account_move WHERE recurring_state IS NOT NULL "
+            "AND (recurring_owed IS NOT NULL OR recurring_owed_after IS NOT NULL) "
+            "ORDER BY id",
+        )
+    ]
 
 
 def check_templates(templates, horizon):
@@ -138,22 +211,31 @@ def check_templates(templates, horizon):
 
 
 def check_invoices(invoices, expected, days_ahead):
-    """One posted invoice per expected (template, occurrence), dated on its
-    send day (its template's ``days_ahead`` days before the occurrence); within
-    a template, made and numbered oldest first."""
+    """One posted invoice per expected (template, occurrence), or (template,
+    occurrence, recipient) for a template billing recipients, made out to its
+    recipient, dated on its send day (its template's ``days_ahead`` days before
+    the occurrence); within a template (and recipient), made and numbered
+    oldest first."""
     made = Counter()
     per_template = defaultdict(list)
-    not_posted = drafts = wrong_dates = 0
-    for iid, tid, occ, state, _name, prefix, number, inv_date, acc_date in invoices:
+    not_posted = drafts = wrong_dates = misaddressed = 0
+    for row in invoices:
+        iid, tid, occ, state, _name, prefix, number, inv_date, acc_date = row[:9]
+        billed, partner = row[9:]
         occurrence = parse_date(occ)
-        made[(int(tid), occurrence)] += 1
+        unit = (int(tid), occurrence) + ((int(billed),) if billed else ())
+        made[unit] += 1
+        if billed and partner != billed:
+            misaddressed += 1
         if state != "posted":
             not_posted += 1
             drafts += state == "draft"
         send_day = occurrence - timedelta(days=days_ahead[int(tid)])
         if parse_date(inv_date) != send_day or parse_date(acc_date) != send_day:
             wrong_dates += 1
-        per_template[int(tid)].append((int(iid), occurrence, prefix, int(number or 0)))
+        per_template[int(tid), billed].append(
+            (int(iid), occurrence, prefix, int(number or 0))
+        )
     duplicates = sum(count - 1 for count in made.values() if count > 1)
     missing = sorted(expected - set(made))
     extra = sorted(set(made) - expected)
@@ -163,6 +245,7 @@ def check_invoices(invoices, expected, days_ahead):
         (extra, f"{len(extra)} invoice(s) for no due occurrence: {extra[:3]}"),
         (not_posted, f"{not_posted} invoice(s) not posted ({drafts} draft)"),
         (wrong_dates, f"{wrong_dates} invoice(s) not dated on their send day"),
+        (misaddressed, f"{misaddressed} invoice(s) not made out to their recipient"),
     )
     # Oldest first: the creation order (ids) and the invoice numbers (prefix,
     # number) both follow the occurrence dates.
@@ -178,6 +261,7 @@ def check_invoices(invoices, expected, days_ahead):
         "duplicates": duplicates,
         "missing": len(missing),
         "not_posted": not_posted,
+        "misaddressed": misaddressed,
     }
     return figures, problems
 
@@ -356,11 +440,19 @@ def figures_text(fig):
         f"not posted {fig['not_posted']} (numbers {numbers})"
     )
     sending = fig["sending"]
-    return text + (
+    text += (
         f"; sent {sending['sent']}, invoice e-mails {sending['mails']}, "
         f"sent twice {sending['double_sent']}, "
         f"summary e-mails {sending['summaries']}"
     )
+    if "recipients" in fig:
+        rec = fig["recipients"]
+        text += (
+            f"; {rec['templates']} template(s) billing {rec['billed']} recipients, "
+            f"invoices not made out to their recipient {fig['misaddressed']}, "
+            f"templates still owing {rec['owing']}"
+        )
+    return text
 
 
 #: The users told about a template: its salesperson, else the user who made it

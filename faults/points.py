@@ -71,6 +71,17 @@ POINTS = {
             "(kill point `adjust`)",
         ),
         FaultPoint(
+            "recipient", MOVE, "_recurring_recipient_values",
+            "one recipient's invoice being made: the template's values made "
+            "out to it, before the batch's create (kill point `recipient`)",
+        ),
+        FaultPoint(
+            "advance", MOVE, "_recurring_advance",
+            "the templates' next dates and owed recipients stored after their "
+            "invoices (kill point `advance`, once a recipients template "
+            "advanced)",
+        ),
+        FaultPoint(
             "summary", JOB, "_send_summaries",
             "the daily summaries (kill point `summary`; skipped on request)",
         ),

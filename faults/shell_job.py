@@ -27,7 +27,12 @@ Environment:
     job, ``sent_commit`` right after the K-th commit that commits sent
     invoices, ``adjust`` right after the K-th price change is applied to a
     template's lines (``_recurring_apply_price_changes``: before that
-    occurrence's invoice is made, not committed).
+    occurrence's invoice is made, not committed), ``recipient`` when the
+    K-th recipient's invoice is being made (``_recurring_recipient_values``:
+    the template's values made out to it, before its batch is created),
+    ``advance`` right after the K-th template billing recipients is advanced
+    (``_recurring_advance``: every recipient billed, its next date stored,
+    not committed).
     With ``RI_KILL_CALL`` = C > 0, K counts within the C-th call only.
 ``RI_PROGRESS``
     ``1``: print ``MADE n`` for each invoice posted (the scenario may kill us).
@@ -94,10 +99,11 @@ class Probe:
         self.progress = ENV.get("RI_PROGRESS") == "1"
         self.call = 0
         self.counts = dict.fromkeys(
-            ("invoice", "sequence", "send", "summary", "adjust"), 0
+            ("invoice", "sequence", "send", "summary", "adjust", "recipient"), 0
         )
         self.counts["commit"] = 0
         self.counts["sent_commit"] = 0
+        self.counts["advance"] = 0
         self.in_call = dict.fromkeys(self.counts, 0)
         self.pending = []
         self.made = []
@@ -206,6 +212,22 @@ class Probe:
             self.event("adjust")
         return applied
 
+    def recipient(self, recipient_values, template, values, partner, *args, **kwargs):
+        """One recipient's invoice being made (``recipient``): the kill comes
+        before its values are, the batch's invoices not yet created."""
+        self.event("recipient")
+        return recipient_values(template, values, partner, *args, **kwargs)
+
+    def advance(self, advance, templates, work, now, *args, **kwargs):
+        """The templates' plans stored after their invoices (``advance``, once
+        per template billing recipients whose next date moves)."""
+        result = advance(templates, work, now, *args, **kwargs)
+        for template in work.after:
+            if template._recurring_bills_recipients():
+                worker_say(f"template {template.id} billing recipients advanced")
+                self.event("advance")
+        return result
+
     def summary(self, send_summaries, job, now, *args, **kwargs):
         """The daily summaries: skipped (RI_SKIP_SUMMARY), else counted
         (``summary``)."""
@@ -228,7 +250,7 @@ class Probe:
         """Wrap the fault points (every one checked first: a missing target
         fails loudly, before anything runs) and the cursor's commit."""
         names = ("post", "sequence", "lock", "send", "send_batch", "adjust")
-        names += ("summary", "finish")
+        names += ("recipient", "advance", "summary", "finish")
         points.require(self.env, names)
         for name in names:
             points.wrap(self.env, name, getattr(self, name))
@@ -454,6 +476,7 @@ def main(env):
         finishes=probe.finishes,
         points=probe.points,
         adjusted=probe.counts["adjust"],
+        recipients_made=probe.counts["recipient"],
         barrier_met=probe.barrier_met,
     )
     print("RESULT " + json.dumps(stats), flush=True)

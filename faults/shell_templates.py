@@ -8,7 +8,12 @@
 company's timezone at the real current time, plus the days ahead), as
 ``_recurring_setup`` demands a first send day of tomorrow or later. The groups
 are interleaved (one template of each group in turn), so that every batch of
-the job mixes periods. Commits, then prints one line ``RESULT {json}``.
+the job mixes periods. A group may bill recipients: ``"recipients": N``, a
+list of N partners (the template's customer first, as the model puts it, then
+the shared customers, then partners made as needed), or ``"tag": N``, the
+customers carrying a tag of the template's own, N partners. Commits, then
+prints one line ``RESULT {json}`` (``recipients``: per template billing
+recipients, how many it bills).
 """
 
 import json
@@ -17,6 +22,46 @@ from datetime import timedelta
 from itertools import zip_longest
 
 from harness import fixtures
+
+#: The partners made for recipients, beyond the shared customers.
+MADE = []
+
+
+def partners(env, shared, count, customer):
+    """``count`` partners other than ``customer``: the shared customers first,
+    then partners made as needed (made once, shared by the groups)."""
+    Partner = env["res.partner"]
+    chosen = [p for p in shared if p != customer][:count]
+    while len(chosen) + len(MADE) < count:
+        n = len(MADE) + 1
+        MADE.append(
+            Partner.create(
+                {
+                    "name": f"Faults recipient {n:04d}",
+                    "email": f"recipient{n:04d}@faults.example.com",
+                    "lang": "en_US",
+                }
+            ).id
+        )
+    chosen += MADE[: count - len(chosen)]
+    return Partner.browse(chosen)
+
+
+def bill_recipients(env, move, group, shared):
+    """Make ``move`` bill ``group``'s recipients (a list or a tag), if any;
+    returns how many partners it bills (None: its customer)."""
+    if group.get("recipients"):
+        others = partners(env, shared, group["recipients"] - 1, move.partner_id.id)
+        env["recurring.invoice.recipient"].create(
+            [{"template_id": move.id, "partner_id": p.id} for p in others]
+        )
+        return len(move.recurring_recipient_ids)
+    if group.get("tag"):
+        tag = env["res.partner.category"].create({"name": f"Faults tag {move.id}"})
+        partners(env, shared, group["tag"], None).write({"category_id": [(4, tag.id)]})
+        move.recurring_recipient_tag_id = tag
+        return len(move._recurring_tagged_partners())
+    return None
 
 
 def main(env):
@@ -30,6 +75,7 @@ def main(env):
     expanded = [[group] * group["count"] for group in groups]
     ordered = [g for row in zip_longest(*expanded) for g in row if g is not None]
     values = []
+    billed = {}
     for n in range(len(ordered)):
         values.append(
             {
@@ -72,6 +118,9 @@ def main(env):
                     + timedelta(days=group.get("index_offset") or 0),
                 }
             )
+        count = bill_recipients(env, move, group, partner_ids)
+        if count is not None:
+            billed[move.id] = count
     env.cr.commit()
     result = {
         "templates": len(moves),
@@ -79,6 +128,7 @@ def main(env):
         "first_id": min(moves.ids),
         "last_id": max(moves.ids),
         "states": sorted(set(moves.mapped("recurring_state"))),
+        "recipients": billed,
     }
     print("RESULT " + json.dumps(result), flush=True)
 

@@ -293,6 +293,8 @@ def make_templates(env):
         },
     )
     clone_moves(env, seeds, n - len(seeds))
+    if os.environ.get("BENCH_DISTINCT"):
+        bill_distinct_customers(env, tag, bench_customers(env, data, n, tag))
     env.cr.commit()
     env.cr.execute(
         "SELECT COUNT(*), SUM(amount_total), COUNT(DISTINCT partner_id),"
@@ -309,6 +311,59 @@ def make_templates(env):
         "next_dates": [str(first), str(last)],
         "seconds": round(time.perf_counter() - start, 1),
     }
+
+
+def bench_customers(env, data, n, tag):
+    """``n`` customers: the bench's, then new ones made like them."""
+    partners = data["partners"][:n]
+    missing = n - len(partners)
+    if missing > 0:
+        partners |= create_in_chunks(
+            env,
+            "res.partner",
+            [
+                {
+                    "name": f"{tag} customer {i:05d}",
+                    "email": f"customer{i:05d}@{tag}.example.com",
+                    "lang": "en_US",
+                }
+                for i in range(missing)
+            ],
+        )
+    return partners
+
+
+def bill_distinct_customers(env, tag, partners):
+    """Make the templates tagged ``tag`` out to ``partners``, one each (in
+    SQL, as clone_moves copied them): the same customers as one template
+    billing them all as recipients."""
+    env.flush_all()
+    env.cr.execute(
+        """
+        WITH template AS (
+            SELECT id, row_number() OVER (ORDER BY id) AS pos
+              FROM account_move WHERE ref = %(tag)s
+        ), customer AS (
+            SELECT id, pos
+              FROM unnest(%(partners)s::int[]) WITH ORDINALITY AS p(id, pos)
+        )
+        UPDATE account_move move
+           SET partner_id = customer.id, commercial_partner_id = customer.id,
+               partner_shipping_id = customer.id
+          FROM template JOIN customer ON customer.pos = template.pos
+         WHERE move.id = template.id
+        """,
+        {"tag": tag, "partners": partners.ids},
+    )
+    env.cr.execute(
+        """
+        UPDATE account_move_line line SET partner_id = move.partner_id
+          FROM account_move move
+         WHERE line.move_id = move.id AND move.ref = %(tag)s
+        """,
+        {"tag": tag},
+    )
+    env.invalidate_all()
 
 
 def table_columns(cr, table, *exclude):

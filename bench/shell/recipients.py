@@ -12,9 +12,9 @@ from .common import (
     JOB,
     Measure,
     analyze,
+    bench_customers,
     bench_data,
     block_outgoing,
-    create_in_chunks,
     create_seeds,
     due_date,
     peak_mb,
@@ -30,8 +30,8 @@ def template(env):
     """One active monthly template due now, tagged BENCH_TAG in ``ref``, made
     as common.make_templates makes its seeds, billing BENCH_N recipients: its
     own customer (the first bench customer, put first in the list by the
-    add-on), the other bench customers, then new customers made like them
-    until the list has BENCH_N."""
+    add-on) and the other customers of common.bench_customers: the same
+    BENCH_N customers as BENCH_N separate templates with BENCH_DISTINCT."""
     n = int(os.environ["BENCH_N"])
     tag = os.environ["BENCH_TAG"]
     data = bench_data(env)
@@ -50,23 +50,9 @@ def template(env):
             "recurring_user_id": data["user"].id,
         },
     )
-    partners = data["partners"]
-    others = partners - seed.partner_id
-    missing = n - 1 - len(others)
-    if missing > 0:
-        others |= create_in_chunks(
-            env,
-            "res.partner",
-            [
-                {
-                    "name": f"{tag} recipient {i:05d}",
-                    "email": f"recipient{i:05d}@{tag}.example.com",
-                    "lang": "en_US",
-                }
-                for i in range(missing)
-            ],
-        )
-    others = others[: n - 1]
+    # the customers N separate templates bill (common.make_templates with
+    # BENCH_DISTINCT), the first one this template's own
+    others = bench_customers(env, data, n, tag) - seed.partner_id
     job_env = env(su=True)["account.move"]._recurring_as_job().env
     template = seed.with_env(job_env)
     template.recurring_recipient_ids = [

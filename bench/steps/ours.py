@@ -25,12 +25,15 @@ class Ours:
         #: {N: the best round's RESULT}
         self.results = {}
 
-    def run(self, n, label=None, profile=None, batch=None):
-        """N templates set up and made+posted once; returns the RESULT."""
+    def run(self, n, label=None, profile=None, batch=None, distinct=False):
+        """N templates set up and made+posted once; returns the RESULT.
+        ``distinct``: each template bills a customer of its own (else the
+        bench's 50 customers in turn)."""
         odoo = self.bench.odoo
         tag = label or f"ours-{n}"
+        setup = {"BENCH_DISTINCT": "1"} if distinct else {}
         made = odoo.shell(
-            "ours.templates", f"templates-{tag}", BENCH_N=n, BENCH_TAG=tag
+            "ours.templates", f"templates-{tag}", BENCH_N=n, BENCH_TAG=tag, **setup
         )
         if made["templates"] != n:
             raise BenchError(f"{tag}: {made['templates']} templates set up, not {n}")
