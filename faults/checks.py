@@ -9,7 +9,10 @@ per (template, occurrence date), dated on its send day, made and numbered
 oldest first within its template, no draft left over, the sale journal
 numbered without gap or double per sequence prefix, each invoice sent once
 (one invoice e-mail in its chatter, one attempt) and reported in a daily
-summary, each template's next date and state as the calendar says; for a
+summary, each template's next date and state as the calendar says; a
+template's mode says how its invoices end (posted and sent; posted only, in
+``post_only``, nothing sent; drafts for review, left in draft in ``review``,
+unnumbered, nothing sent), the summary telling them all the same; for a
 template billing recipients (a list or a tag), one such invoice per (template,
 recipient, occurrence), made out to its recipient, and nothing left owed; the
 mail queue; the yearly prices. The others read the job processes' output: their
@@ -79,7 +82,8 @@ def parse_date(value):
 
 
 def check_database(odoo, db, horizon):
-    """Compare the database with the occurrences due on or before ``horizon``.
+    """Compare the database with the occurrences due on or before ``horizon``,
+    each template's invoices as its mode says (:data:`MODE_ENDS`).
 
     Returns (figures, problems): figures for the report, problems a list of
     what is wrong (empty: exactly once)."""
@@ -102,9 +106,10 @@ def check_database(odoo, db, horizon):
     recipients = billed_recipients(odoo, db)
     expected = recipient_units(expected, recipients)
     days_ahead = {int(row[0]): int(row[-1] or 0) for row in templates}
-    made, invoice_problems = check_invoices(invoices, expected, days_ahead)
+    modes = template_modes(odoo, db)
+    made, invoice_problems = check_invoices(invoices, expected, days_ahead, modes)
     numbering = check_numbering(odoo, db, {row[-3] for row in templates})
-    sending = check_sending(odoo, db)
+    sending = check_sending(odoo, db, modes)
     problems += invoice_problems + numbering.pop("problems") + sending.pop("problems")
     figures = {
         "templates": len(templates),
@@ -127,6 +132,27 @@ def check_database(odoo, db, horizon):
                 f"{owing[:3]}"
             )
     return figures, problems
+
+
+#: What the job leaves an invoice as, by its template's mode: its state and
+#: its sending state once the job is done with it (``sent``: sent once).
+MODE_ENDS = {
+    "post_send": ("posted", "sent"),
+    "post": ("posted", "post_only"),
+    "draft": ("draft", "review"),
+}
+
+
+def template_modes(odoo, db):
+    """{template id: its mode} (a template without one: its company's, else
+    post and send, as the add-on reads it)."""
+    rows = odoo.sql(
+        db,
+        "SELECT t.id, COALESCE(t.recurring_mode, c.recurring_invoice_mode, "
+        "'post_send') FROM account_move t JOIN res_company c ON c.id = t.company_id "
+        "WHERE t.recurring_state IS NOT NULL",
+    )
+    return {int(tid): mode for tid, mode in rows}
 
 
 def billed_recipients(odoo, db):
@@ -210,31 +236,40 @@ def check_templates(templates, horizon):
     return expected, problems
 
 
-def check_invoices(invoices, expected, days_ahead):
-    """One posted invoice per expected (template, occurrence), or (template,
+def check_invoices(invoices, expected, days_ahead, modes=None):
+    """One invoice per expected (template, occurrence), or (template,
     occurrence, recipient) for a template billing recipients, made out to its
     recipient, dated on its send day (its template's ``days_ahead`` days before
-    the occurrence); within a template (and recipient), made and numbered
-    oldest first."""
+    the occurrence), posted, or left in draft for a template making drafts
+    for review (``modes``: {template id: mode}, post and send when not
+    given), unnumbered (named '/'); within a template (and recipient), made
+    oldest first, and the posted ones numbered oldest first."""
+    modes = modes or {}
     made = Counter()
     per_template = defaultdict(list)
     not_posted = drafts = wrong_dates = misaddressed = 0
+    reviewing = not_draft = numbered_drafts = 0
     for row in invoices:
-        iid, tid, occ, state, _name, prefix, number, inv_date, acc_date = row[:9]
+        iid, tid, occ, state, name, prefix, number, inv_date, acc_date = row[:9]
         billed, partner = row[9:]
         occurrence = parse_date(occ)
         unit = (int(tid), occurrence) + ((int(billed),) if billed else ())
         made[unit] += 1
         if billed and partner != billed:
             misaddressed += 1
-        if state != "posted":
+        if modes.get(int(tid), "post_send") == "draft":
+            reviewing += state == "draft"
+            not_draft += state != "draft"
+            # a draft holding a number would leave a gap once deleted
+            numbered_drafts += state == "draft" and name not in ("", "/")
+        elif state != "posted":
             not_posted += 1
             drafts += state == "draft"
         send_day = occurrence - timedelta(days=days_ahead[int(tid)])
         if parse_date(inv_date) != send_day or parse_date(acc_date) != send_day:
             wrong_dates += 1
         per_template[int(tid), billed].append(
-            (int(iid), occurrence, prefix, int(number or 0))
+            (int(iid), occurrence, prefix, int(number or 0), state == "posted")
         )
     duplicates = sum(count - 1 for count in made.values() if count > 1)
     missing = sorted(expected - set(made))
@@ -244,14 +279,17 @@ def check_invoices(invoices, expected, days_ahead):
         (missing, f"{len(missing)} occurrence(s) without invoice: {missing[:3]}"),
         (extra, f"{len(extra)} invoice(s) for no due occurrence: {extra[:3]}"),
         (not_posted, f"{not_posted} invoice(s) not posted ({drafts} draft)"),
+        (not_draft, f"{not_draft} draft(s) for review not left in draft"),
+        (numbered_drafts, f"{numbered_drafts} draft(s) for review numbered"),
         (wrong_dates, f"{wrong_dates} invoice(s) not dated on their send day"),
         (misaddressed, f"{misaddressed} invoice(s) not made out to their recipient"),
     )
     # Oldest first: the creation order (ids) and the invoice numbers (prefix,
-    # number) both follow the occurrence dates.
+    # number) of the posted ones both follow the occurrence dates.
     disordered = 0
     for rows in per_template.values():
-        by_number = [row[1] for row in sorted(rows, key=lambda row: row[2:])]
+        numbered = sorted((row for row in rows if row[4]), key=lambda row: row[2:4])
+        by_number = [row[1] for row in numbered]
         by_id = [row[1] for row in sorted(rows)]
         if by_number != sorted(by_number) or by_id != sorted(by_id):
             disordered += 1
@@ -262,6 +300,8 @@ def check_invoices(invoices, expected, days_ahead):
         "missing": len(missing),
         "not_posted": not_posted,
         "misaddressed": misaddressed,
+        "drafts": reviewing,
+        "not_draft": not_draft,
     }
     return figures, problems
 
@@ -299,10 +339,16 @@ def check_numbering(odoo, db, journals):
     return {"gaps": gaps, "doubles": doubles, "numbers": prefixes, "problems": problems}
 
 
-def check_sending(odoo, db):
+def check_sending(odoo, db, modes=None):
     """Each invoice made is sent exactly once: sending state ``sent`` after one
     attempt, one invoice e-mail (a comment message with the customer as
-    recipient) in its chatter, and reported in a daily summary."""
+    recipient) in its chatter, and reported in a daily summary. One of a
+    template that posts only or makes drafts for review (``modes``: {template
+    id: mode}, post and send when not given) is never sent: in its first
+    sending state (``post_only``, ``review``), no attempt, not marked sent, no
+    invoice e-mail in its chatter nor in the mail queue; and reported all the
+    same."""
+    modes = modes or {}
     rows = odoo.sql(
         db,
         """
@@ -313,24 +359,38 @@ def check_sending(odoo, db):
                    AND m.message_type = 'comment'
                    AND m.subtype_id = (SELECT res_id FROM ir_model_data
                                         WHERE module = 'mail'
-                                          AND name = 'mt_comment'))
+                                          AND name = 'mt_comment')),
+               i.recurring_template_id,
+               (SELECT count(*) FROM mail_mail q WHERE q.recurring_invoice_id = i.id)
           FROM account_move i
          WHERE i.recurring_template_id IS NOT NULL
         """,
     )
     unsent = double = retried = unreported = 0
     mails = 0
-    for _id, state, attempts, to_report, is_sent, messages in rows:
+    kept = Counter()
+    wrong_state = Counter()
+    sent_anyway = Counter()
+    for _id, state, attempts, to_report, is_sent, messages, tid, queued in rows:
         messages = int(messages)
         mails += messages
+        if to_report == "t":
+            unreported += 1
+        mode = modes.get(int(tid), "post_send")
+        if mode != "post_send":
+            want = MODE_ENDS[mode][1]
+            kept[want] += 1
+            if state != want:
+                wrong_state[mode] += 1
+            if is_sent == "t" or messages or int(queued) or int(attempts or 0):
+                sent_anyway[mode] += 1
+            continue
         if state != "sent" or is_sent != "t" or not messages:
             unsent += 1
         if messages > 1:
             double += messages - 1
         if int(attempts or 0) != 1:
             retried += 1
-        if to_report == "t":
-            unreported += 1
     summaries = int(
         odoo.sql(
             db,
@@ -344,12 +404,25 @@ def check_sending(odoo, db):
         (retried, f"{retried} invoice(s) not sent at the first attempt"),
         (unreported, f"{unreported} invoice(s) left out of the daily summary"),
     )
+    for mode, count in sorted(wrong_state.items()):
+        problems.append(
+            f"{count} invoice(s) of {mode}-mode templates not in "
+            f"{MODE_ENDS[mode][1]}"
+        )
+    for mode, count in sorted(sent_anyway.items()):
+        problems.append(
+            f"{count} invoice(s) of {mode}-mode templates sent (marked sent, "
+            "attempted, an e-mail in the chatter or the mail queue)"
+        )
     sending = {
-        "sent": len(rows) - unsent,
+        "sent": len(rows) - unsent - sum(kept.values()),
         "mails": mails,
         "double_sent": double,
         "summaries": summaries,
     }
+    if kept:
+        sending["kept"] = dict(kept)
+        sending["sent_anyway"] = sum(sent_anyway.values())
     return {"sending": sending, "problems": problems}
 
 
@@ -445,6 +518,13 @@ def figures_text(fig):
         f"sent twice {sending['double_sent']}, "
         f"summary e-mails {sending['summaries']}"
     )
+    if "kept" in sending:
+        kept = sending["kept"]
+        text += (
+            f"; drafts for review {kept.get('review', 0)} ({fig['drafts']} in "
+            f"draft, {fig['not_draft']} not), posted only "
+            f"{kept.get('post_only', 0)}, of these sent {sending['sent_anyway']}"
+        )
     if "recipients" in fig:
         rec = fig["recipients"]
         text += (

@@ -49,6 +49,11 @@ POINTS = {
             "Odoo's posting: the invoices posted (kill point `invoice`)",
         ),
         FaultPoint(
+            "make", MOVE, "_recurring_make",
+            "a batch's invoices made: the drafts for review among them "
+            "(kill point `draft`; the posted ones count at `post`)",
+        ),
+        FaultPoint(
             "sequence", MOVE, "_set_next_sequence",
             "Odoo's numbering, inside _post: an invoice number taken "
             "(kill point `sequence`)",

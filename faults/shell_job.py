@@ -19,7 +19,9 @@ Environment:
 ``RI_KILL_HOOK``, ``RI_KILL_CALL``, ``RI_KILL_K``
     Kill this process with SIGKILL: ``invoice`` right after the ``_post`` that
     posts the K-th invoice made (the job posts a batch at once; point
-    ``post``), ``sequence`` right after the K-th invoice number is taken
+    ``post``), ``draft`` right after the batch that makes the K-th draft for
+    review is made (``_recurring_make``: drafts are not posted; point
+    ``make``; not committed), ``sequence`` right after the K-th invoice number is taken
     (inside ``_post``, before the invoice is fully posted), ``send`` right
     after the K-th invoice is sent (``_send_invoice``: PDF made, e-mail
     queued, not committed), ``summary`` on entering the K-th daily summary
@@ -35,7 +37,8 @@ Environment:
     not committed).
     With ``RI_KILL_CALL`` = C > 0, K counts within the C-th call only.
 ``RI_PROGRESS``
-    ``1``: print ``MADE n`` for each invoice posted (the scenario may kill us).
+    ``1``: print ``MADE n`` for each invoice posted or draft for review made
+    (the scenario may kill us).
 ``RI_SKIP_SUMMARY``
     ``1``: the daily summary step does nothing (the invoices sent stay to
     report), as when another worker's sends were still in flight.
@@ -99,8 +102,9 @@ class Probe:
         self.progress = ENV.get("RI_PROGRESS") == "1"
         self.call = 0
         self.counts = dict.fromkeys(
-            ("invoice", "sequence", "send", "summary", "adjust", "recipient"), 0
+            ("invoice", "draft", "sequence", "send", "summary", "adjust"), 0
         )
+        self.counts["recipient"] = 0
         self.counts["commit"] = 0
         self.counts["sent_commit"] = 0
         self.counts["advance"] = 0
@@ -133,7 +137,8 @@ class Probe:
         if hit:
             worker_say(
                 f"KILL self after {kind} #{self.in_call[kind]} of call {self.call} "
-                f"({self.counts['invoice']} invoices made in this process; "
+                f"({self.counts['invoice']} invoices made in this process, "
+                f"{self.counts['draft']} drafts; "
                 f"sent and not committed: {json.dumps(self.sent_pending)})"
             )
             os.kill(os.getpid(), signal.SIGKILL)
@@ -160,10 +165,25 @@ class Probe:
             lambda m: m.recurring_template_id and m.state == "posted"
         ):
             self.pending.append(move.id)
-            if self.progress:
-                print(f"MADE {self.counts['invoice'] + 1}", flush=True)
+            self.say_made()
             self.event("invoice")
         return result
+
+    def make(self, recurring_make, templates, values, *args, **kwargs):
+        """A batch's invoices made (``_recurring_make``): each draft for
+        review among them (``draft``; the posted ones count at ``post``)."""
+        invoices = recurring_make(templates, values, *args, **kwargs)
+        for move in invoices.filtered(lambda m: m.state == "draft"):
+            self.pending.append(move.id)
+            self.say_made()
+            self.event("draft")
+        return invoices
+
+    def say_made(self):
+        """``MADE n`` (RI_PROGRESS): the n-th invoice posted or draft made."""
+        if self.progress:
+            made = self.counts["invoice"] + self.counts["draft"] + 1
+            print(f"MADE {made}", flush=True)
 
     def sequence(self, set_next_sequence, move):
         """An invoice number taken, inside _post (``sequence``)."""
@@ -249,7 +269,7 @@ class Probe:
     def install(self):
         """Wrap the fault points (every one checked first: a missing target
         fails loudly, before anything runs) and the cursor's commit."""
-        names = ("post", "sequence", "lock", "send", "send_batch", "adjust")
+        names = ("post", "make", "sequence", "lock", "send", "send_batch", "adjust")
         names += ("recipient", "advance", "summary", "finish")
         points.require(self.env, names)
         for name in names:
@@ -467,6 +487,7 @@ def main(env):
         now=now.isoformat(),
         elapsed=round(elapsed, 3),
         invoices_made=probe.counts["invoice"],
+        drafts_made=probe.counts["draft"],
         invoices_sent=probe.counts["send"],
         sends_committed=len(probe.sent),
         invoices_committed=committed,

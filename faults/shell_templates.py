@@ -11,13 +11,17 @@ are interleaved (one template of each group in turn), so that every batch of
 the job mixes periods. A group may bill recipients: ``"recipients": N``, a
 list of N partners (the template's customer first, as the model puts it, then
 the shared customers, then partners made as needed), or ``"tag": N``, the
-customers carrying a tag of the template's own, N partners. Commits, then
-prints one line ``RESULT {json}`` (``recipients``: per template billing
-recipients, how many it bills).
+customers carrying a tag of the template's own, N partners. A group may
+say its templates' mode (``"mode": "draft"``, ``"post"`` or ``"post_send"``,
+passed to ``_recurring_setup``; else the company's) and, for drafts,
+``"send_reviewed": false``. Commits, then prints one line ``RESULT {json}``
+(``recipients``: per template billing recipients, how many it bills;
+``modes``: how many templates of each mode).
 """
 
 import json
 import os
+from collections import Counter
 from datetime import timedelta
 from itertools import zip_longest
 
@@ -109,6 +113,8 @@ def main(env):
             end,
             interval=group.get("interval", 1),
             days_ahead=days_ahead,
+            mode=group.get("mode"),
+            send_reviewed=group.get("send_reviewed", True),
         )
         if group.get("index_percent"):
             move.write(
@@ -129,6 +135,7 @@ def main(env):
         "last_id": max(moves.ids),
         "states": sorted(set(moves.mapped("recurring_state"))),
         "recipients": billed,
+        "modes": dict(Counter(moves.mapped("recurring_mode"))),
     }
     print("RESULT " + json.dumps(result), flush=True)
 
