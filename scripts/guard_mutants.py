@@ -529,8 +529,8 @@ MUTANTS = [
     Mutant(
         "a recipient's deleted draft is done",
         f"{MODELS}/account_move_recurring_job.py",
-        "                   AND dismissal.partner_id IS NOT NULL\n",
-        "                   AND FALSE\n",
+        "                       AND dismissal.partner_id IS NOT NULL\n",
+        "                       AND FALSE\n",
         modes("a_recipients_deleted_draft_is_not_made_again_mid_list"),
     ),
     Mutant(

@@ -242,40 +242,33 @@ class AccountMove(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT invoice.recurring_template_id,
-                       invoice.recurring_billed_partner_id,
-                       invoice.recurring_occurrence_date
-                  FROM account_move invoice
-                  JOIN account_move template
-                    ON template.id = invoice.recurring_template_id
-                 WHERE invoice.recurring_template_id = ANY(%s)
-                   AND invoice.recurring_billed_partner_id IS NOT NULL
-                   AND (invoice.recurring_occurrence_date
-                        >= template.recurring_next_date
-                        OR template.recurring_owed IS NOT NULL)
+                WITH made AS (
+                    SELECT recurring_template_id AS template_id,
+                           recurring_billed_partner_id AS partner_id,
+                           recurring_occurrence_date AS day
+                      FROM account_move
+                     WHERE recurring_template_id = ANY(%(ids)s)
+                       AND recurring_billed_partner_id IS NOT NULL
+                     UNION ALL
+                    -- a recipient's draft the reviewer deleted: done (never
+                    -- made again)
+                    SELECT dismissal.template_id, dismissal.partner_id,
+                           dismissal.occurrence_date
+                      FROM recurring_invoice_dismissal dismissal
+                     WHERE dismissal.template_id = ANY(%(ids)s)
+                       AND dismissal.partner_id IS NOT NULL
+                )
+                SELECT made.template_id, made.partner_id, made.day
+                  FROM made
+                  JOIN account_move template ON template.id = made.template_id
+                 WHERE made.day >= template.recurring_next_date
+                    OR template.recurring_owed IS NOT NULL
                 """,
-                templates.ids,
-            )
-        )
-        rows = self.env.cr.fetchall()
-        # a recipient's draft the reviewer deleted: done (never made again)
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT dismissal.template_id, dismissal.partner_id,
-                       dismissal.occurrence_date
-                  FROM recurring_invoice_dismissal dismissal
-                  JOIN account_move template ON template.id = dismissal.template_id
-                 WHERE dismissal.template_id = ANY(%s)
-                   AND dismissal.partner_id IS NOT NULL
-                   AND (dismissal.occurrence_date >= template.recurring_next_date
-                        OR template.recurring_owed IS NOT NULL)
-                """,
-                templates.ids,
+                ids=templates.ids,
             )
         )
         made = {}
-        for template_id, partner_id, day in rows + self.env.cr.fetchall():
+        for template_id, partner_id, day in self.env.cr.fetchall():
             made.setdefault(template_id, set()).add((partner_id, day))
         return made
 
