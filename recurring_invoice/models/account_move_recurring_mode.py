@@ -82,9 +82,8 @@ class AccountMove(models.Model):
         to_send._recurring_write({"recurring_send_state": "to_send"})
         (self - to_send)._recurring_write({"recurring_send_state": "post_only"})
         if to_send:
-            self.env.ref(
-                "recurring_invoice.ir_cron_recurring_invoice_send"
-            ).sudo()._trigger()
+            # as the job wakes them: every sending scheduled action (copies too)
+            self.env["recurring.invoice.job"]._wake_senders()
 
     # --- a draft for review, deleted ---------------------------------------------
     @api.ondelete(at_uninstall=False)

@@ -162,9 +162,15 @@ class TestRecurringModes(RecurringInvoiceCase):
         template = self.template_in("draft")
         self.run_cron(oslo(2027, 1, 31, 6, 15))
         draft = template.recurring_invoice_ids
+        sender = self.env.ref("recurring_invoice.ir_cron_recurring_invoice_send")
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", sender.id)])
         draft.with_user(self.accountant).action_post()
         self.assertEqual(draft.state, "posted")
         self.assertEqual(draft.recurring_send_state, "to_send")
+        # the sending scheduled action is woken: sent within minutes
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", sender.id)]) - triggers
+        )
         self.assertEqual(draft.invoice_line_ids.name, "Husleie January 2027")
         self.assertEqual(draft.invoice_date, JAN)
         self.run_cron(oslo(2027, 2, 1, 9, 0))
