@@ -611,7 +611,8 @@ class RecurringInvoiceHealth(models.AbstractModel):
         )
         users = self._health_recipients(company)
         if not template or not users:
-            _logger.warning(
+            # No running template: nobody to tell, nothing waits on it.
+            _logger.info(
                 "Recurring invoices: health problems of %s, nobody to tell",
                 company.name,
             )

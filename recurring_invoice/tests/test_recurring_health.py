@@ -4,10 +4,11 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import tools
+from odoo import Command, tools
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
+from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 from odoo.addons.base.models import ir_actions_report as base_report
 
 from .common import RecurringInvoiceCase, oslo
@@ -306,3 +307,46 @@ class TestRecurringHealth(RecurringInvoiceCase):
     def test_problems_are_not_written_by_hand(self):
         with self.assertRaises(UserError):
             self.company.recurring_health_problems = [{"code": "x"}]
+
+
+@tagged("post_install", "-at_install")
+class TestRecurringHealthBanner(AccountTestInvoicingHttpCommon):
+    def test_banner_above_the_templates_list(self):
+        """Runs in Chromium where it is installed; Odoo skips it elsewhere."""
+        admin = self.env.ref("base.user_admin")
+        admin.write(
+            {
+                "lang": "en_US",
+                "company_id": self.env.company.id,
+                "company_ids": [Command.set(self.env.company.ids)],
+                "groups_id": [
+                    Command.link(self.env.ref("account.group_account_invoice").id)
+                ],
+            }
+        )
+        draft = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.partner_a.id,
+                "invoice_line_ids": [
+                    Command.create({"name": "Husleie", "price_unit": 9500.0})
+                ],
+            }
+        )
+        draft._recurring_setup("month", date.today() + timedelta(days=2), None)
+        self.env["ir.mail_server"].search([]).unlink()
+        self.patch(base_report, "wkhtmltopdf_state", "ok")
+        self.env.company._recurring_as_job().write(
+            {"recurring_health_problems": [{"code": "wkhtmltopdf", "params": {}}]}
+        )
+        with patch.dict(
+            tools.config.options, {"smtp_server": "localhost", "smtp_user": False}
+        ):
+            self.start_tour(
+                "/odoo/recurring-invoices",
+                "recurring_invoice_health_tour",
+                login="admin",
+            )
+        codes = [p["code"] for p in self.env.company.recurring_health_problems]
+        self.assertIn("no_mail_server", codes)
+        self.assertNotIn("wkhtmltopdf", codes)

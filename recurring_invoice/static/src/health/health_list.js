@@ -1,4 +1,3 @@
-/** @odoo-module **/
 // The recurring templates' list, with the health check's banner above it:
 // the problems the last check found (an HTML fragment the server renders,
 // recurring.invoice.health.get_banner_html) and a "Check now" button.
