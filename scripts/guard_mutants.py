@@ -656,6 +656,13 @@ MUTANTS = [
         health("customer_without_address"),
     ),
     Mutant(
+        "health: a template billing a tag nobody carries",
+        HEALTH,
+        "            if not partners:\n",
+        "            if False:\n",
+        health("template_with_nobody_to_invoice"),
+    ),
+    Mutant(
         "health: the KID setup of a journal making KIDs",
         HEALTH,
         "            problems.extend(self._check_kid(template))\n",

@@ -162,6 +162,13 @@ class TestRecurringHealth(RecurringInvoiceCase):
         )
         self.assertEqual(self.codes(), [])
 
+    def test_template_with_nobody_to_invoice(self):
+        tag = self.env["res.partner.category"].create({"name": "Medlem 2027"})
+        self.template.recurring_recipient_tag_id = tag
+        self.assertEqual(self.codes(), ["no_recipient"])
+        self.customer.category_id = tag
+        self.assertEqual(self.codes(), [])
+
     def test_post_only_template_needs_no_address(self):
         self.customer.email = False
         self.template._recurring_write({"recurring_mode": "post"})
