@@ -56,6 +56,13 @@ def modes(*names):
     return tuple(f"TestRecurringModes.test_{name}" for name in names)
 
 
+def health(*names):
+    return tuple(f"TestRecurringHealth.test_{name}" for name in names)
+
+
+HEALTH = f"{MODELS}/recurring_invoice_health.py"
+
+
 def period(*names):
     return tuple(f"TestRecurringPeriod.test_{name}" for name in names)
 
@@ -596,6 +603,107 @@ MUTANTS = [
         "        if not (start and end) or any(",
         "        if True or any(",
         ("TestNorwegianCompany.test_ehf_states_the_invoice_period",),
+    ),
+    # --- the health check (issue 25): each check, taken out ---------------------
+    Mutant(
+        "health: an archived scheduled action",
+        HEALTH,
+        "                problems.append("
+        '_problem("cron_inactive", cron, name=cron.name))',
+        "                pass",
+        health("inactive_scheduled_action"),
+    ),
+    Mutant(
+        "health: cron workers not running (a call waiting over an hour)",
+        HEALTH,
+        "            if late and late < now - GRACE:",
+        "            if False:",
+        health("cron_workers_not_running"),
+    ),
+    Mutant(
+        "health: the morning did not run",
+        HEALTH,
+        "        if lastcall and lastcall >= moment - EARLY:\n            return []",
+        "        if True:\n            return []",
+        health("morning_did_not_run"),
+    ),
+    Mutant(
+        "health: no outgoing mail server",
+        HEALTH,
+        '                return [_problem("no_mail_server")]',
+        "                return []",
+        health("no_outgoing_mail_server"),
+    ),
+    Mutant(
+        "health: the mail server answers (on demand)",
+        HEALTH,
+        "            if error:\n",
+        "            if False:\n",
+        health("mail_server_answers_on_demand", "probe_of_a_closed_port"),
+    ),
+    Mutant(
+        "health: wkhtmltopdf missing",
+        HEALTH,
+        '        if state in ("install", "broken"):',
+        "        if False:",
+        health("wkhtmltopdf_missing"),
+    ),
+    Mutant(
+        "health: a customer due tomorrow without an address",
+        HEALTH,
+        "            problems.extend(self._check_recipients(template, occurrence))\n",
+        "",
+        health("customer_without_address"),
+    ),
+    Mutant(
+        "health: a template billing a tag nobody carries",
+        HEALTH,
+        "            if not partners:\n",
+        "            if False:\n",
+        health("template_with_nobody_to_invoice"),
+    ),
+    Mutant(
+        "health: the KID setup of a journal making KIDs",
+        HEALTH,
+        "            problems.extend(self._check_kid(template))\n",
+        "",
+        health("kid_setup"),
+    ),
+    Mutant(
+        "health: the yearly adjustment's percent",
+        HEALTH,
+        "            problems.extend("
+        "self._check_yearly_adjustment(template, occurrence))\n",
+        "",
+        health("yearly_adjustment_without_percent"),
+    ),
+    Mutant(
+        "health: templates failing runs in a row",
+        HEALTH,
+        '                    ("recurring_make_failures", ">=", FAILED_RUNS),',
+        '                    ("id", "=", 0),',
+        health("template_failing_runs_in_a_row"),
+    ),
+    Mutant(
+        "health: the failures in a row are counted",
+        f"{MODELS}/account_move_recurring_job.py",
+        '                "recurring_make_failures": self.recurring_make_failures + 1,',
+        '                "recurring_make_failures": 1,',
+        health("template_failing_runs_in_a_row"),
+    ),
+    Mutant(
+        "health: one e-mail an evening",
+        HEALTH,
+        "        return not mailed or mailed < evening - EARLY",
+        "        return True",
+        health("evening_mail_once_in_the_users_language"),
+    ),
+    Mutant(
+        "health: checking now is for billing users",
+        HEALTH,
+        "        if not self.env.user.has_group(BILLING_GROUP):\n            raise",
+        "        if False:\n            raise",
+        health("check_now_is_for_billing_users"),
     ),
 ]
 

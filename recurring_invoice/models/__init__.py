@@ -15,6 +15,7 @@ from . import (
     mail_mail,
     recurring_invoice_dismissal,
     recurring_invoice_forecast,
+    recurring_invoice_health,
     recurring_invoice_job,
     recurring_invoice_job_send,
     recurring_invoice_recipient,

@@ -507,6 +507,7 @@ class AccountMove(models.Model):
                     "recurring_user_id": move.recurring_user_id.id or self.env.uid,
                     "recurring_make_retry_after": False,
                     "recurring_make_error": False,
+                    "recurring_make_failures": 0,
                 }
             )
         self.env["recurring.invoice.job"]._schedule_next_run(now)

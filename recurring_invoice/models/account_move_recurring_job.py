@@ -65,6 +65,16 @@ class AccountMove(models.Model):
         groups="base.group_user",
         recurring_job=True,
     )
+    recurring_make_failures = fields.Integer(
+        string="Days Not Made in a Row",
+        copy=False,
+        readonly=True,
+        help="On how many runs in a row the template's invoice could not be "
+        "made (0 once one is made): the evening health check tells the "
+        "responsible user of a template failing day after day.",
+        groups="base.group_user",
+        recurring_job=True,
+    )
     recurring_make_to_report = fields.Boolean(
         string="Not Made, to Report",
         copy=False,
@@ -318,6 +328,7 @@ class AccountMove(models.Model):
                     "recurring_skipped_dates": self._recurring_skipped_value(skipped),
                     "recurring_make_retry_after": False,
                     "recurring_make_error": False,
+                    "recurring_make_failures": 0,
                 }
             )
         Partner = self.env["res.partner"]
@@ -365,6 +376,7 @@ class AccountMove(models.Model):
                     self.company_id._recurring_next_send_moment(now)
                 ),
                 "recurring_make_error": message,
+                "recurring_make_failures": self.recurring_make_failures + 1,
                 "recurring_make_to_report": True,
             }
         )

@@ -5,6 +5,7 @@ from . import (
     test_norwegian_company,
     test_recurring_cron,
     test_recurring_forecast,
+    test_recurring_health,
     test_recurring_integrity,
     test_recurring_ledger,
     test_recurring_mail,
