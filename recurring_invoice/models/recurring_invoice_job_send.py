@@ -88,6 +88,7 @@ class RecurringInvoiceJob(models.AbstractModel):
         as an attempt nor as done."""
         if not limit:
             return self.env["account.move"]
+        self._run_register(now)
         invoices = self._lock(
             SQL(
                 """
@@ -233,11 +234,12 @@ class RecurringInvoiceJob(models.AbstractModel):
 
     # --- the daily summary -------------------------------------------------------
     @api.model
-    def _send_summaries(self, now):
+    def _send_summaries(self, now, by_company=None):
         """E-mail each responsible user one summary of what was sent, and what
         could not be sent or made, since the last summary. Never posted on the
         invoices: their followers include customers. Returns how many
-        summaries were sent."""
+        summaries were sent; ``by_company`` ({company id: n}), when given, is
+        filled with how many told each company's invoices."""
         # Two workers finishing together: each reports only what it locked.
         Move = self.env["account.move"]
         records = (
@@ -297,6 +299,9 @@ class RecurringInvoiceJob(models.AbstractModel):
                 recurring_adjusted=user_adjusted._recurring_summary_rows(user.lang),
                 **self._summary_context(user_records, user, now),
             ).send_mail(user.id, email_layout_xmlid="mail.mail_notification_light")
+            if by_company is not None:
+                for company in (user_records | user_adjusted.template_id).company_id:
+                    by_company[company.id] = by_company.get(company.id, 0) + 1
         invoices = records.filtered("recurring_send_to_report")
         invoices._recurring_write({"recurring_send_to_report": False})
         (records - invoices)._recurring_write({"recurring_make_to_report": False})
