@@ -288,9 +288,8 @@ class RecurringInvoiceJob(models.AbstractModel):
         )
         if not self.env.cr.fetchone()[0]:
             return False
-        summaries = {}
-        self._send_summaries(now, by_company=summaries)
-        self._run_finish(now, summaries)
+        self._send_summaries(now)
+        self._run_finish(now)
         self._schedule_next_run(now)
         return True
 

@@ -138,14 +138,14 @@ class RecurringInvoiceJob(models.AbstractModel):
         return days
 
     @api.model
-    def _run_finish(self, now, summaries):
-        """The morning is finished (:meth:`_finish`): the time on each run
-        of the day, and the summaries sent (``summaries``: {company id: n}).
-        In the finishing transaction, so the count is that of the summaries
+    def _run_summaries_sent(self, now, summaries):
+        """Count on each company's run of the morning the summary e-mails
+        sent (``summaries``: {company id: n}); the run is finished then. In
+        the finishing transaction, so the count is that of the summaries
         committed; the run record failing leaves the summaries be."""
         days = self._run_days(now)
         with self._run_cursor(own=False) as cr:
-            for company_id, day in days.items():
+            for company_id, sent in summaries.items():
                 cr.execute(
                     SQL(
                         """
@@ -154,12 +154,36 @@ class RecurringInvoiceJob(models.AbstractModel):
                                summary_count = summary_count + %(sent)s,
                                write_date = %(now)s
                          WHERE company_id = %(company)s AND run_date = %(day)s
-                           AND (finished IS NULL OR %(sent)s > 0)
                         """,
                         now=now,
-                        sent=summaries.get(company_id, 0),
+                        sent=sent,
                         company=company_id,
-                        day=day,
+                        day=days.get(company_id),
                     )
                 )
+        self.env["recurring.invoice.run"].invalidate_model()
+
+    @api.model
+    def _run_finish(self, now):
+        """The morning is finished (:meth:`_finish`): its time on each run
+        of the day not finished yet (a later finish with summaries to send
+        moves it, :meth:`_run_summaries_sent`)."""
+        days = self._run_days(now)
+        with self._run_cursor(own=False) as cr:
+            cr.execute(
+                SQL(
+                    """
+                    UPDATE recurring_invoice_run run
+                       SET finished = %(now)s, write_date = %(now)s
+                      FROM (VALUES %(days)s) AS today(company_id, day)
+                     WHERE run.company_id = today.company_id
+                       AND run.run_date = today.day
+                       AND run.finished IS NULL
+                    """,
+                    now=now,
+                    days=SQL(", ").join(
+                        SQL("(%s, %s::date)", cid, day) for cid, day in days.items()
+                    ),
+                )
+            )
         self.env["recurring.invoice.run"].invalidate_model()

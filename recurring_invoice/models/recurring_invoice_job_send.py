@@ -234,12 +234,12 @@ class RecurringInvoiceJob(models.AbstractModel):
 
     # --- the daily summary -------------------------------------------------------
     @api.model
-    def _send_summaries(self, now, by_company=None):
+    def _send_summaries(self, now):
         """E-mail each responsible user one summary of what was sent, and what
         could not be sent or made, since the last summary. Never posted on the
         invoices: their followers include customers. Returns how many
-        summaries were sent; ``by_company`` ({company id: n}), when given, is
-        filled with how many told each company's invoices."""
+        summaries were sent (and tells each company's run how many told its
+        invoices: :meth:`_run_summaries_sent`)."""
         # Two workers finishing together: each reports only what it locked.
         Move = self.env["account.move"]
         records = (
@@ -278,6 +278,7 @@ class RecurringInvoiceJob(models.AbstractModel):
         )
         users = (records | adjusted.template_id)._recurring_responsible_users()
         by_user = {}
+        by_company = {}
         for record in records:
             by_user.setdefault(users[record], [Move, Adjustment])
             by_user[users[record]][0] |= record
@@ -299,13 +300,13 @@ class RecurringInvoiceJob(models.AbstractModel):
                 recurring_adjusted=user_adjusted._recurring_summary_rows(user.lang),
                 **self._summary_context(user_records, user, now),
             ).send_mail(user.id, email_layout_xmlid="mail.mail_notification_light")
-            if by_company is not None:
-                for company in (user_records | user_adjusted.template_id).company_id:
-                    by_company[company.id] = by_company.get(company.id, 0) + 1
+            for company in (user_records | user_adjusted.template_id).company_id:
+                by_company[company.id] = by_company.get(company.id, 0) + 1
         invoices = records.filtered("recurring_send_to_report")
         invoices._recurring_write({"recurring_send_to_report": False})
         (records - invoices)._recurring_write({"recurring_make_to_report": False})
         adjusted._recurring_as_job().write({"to_report": False})
+        self._run_summaries_sent(now, by_company)
         return len(by_user)
 
     @api.model

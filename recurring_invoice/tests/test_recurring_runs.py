@@ -188,8 +188,22 @@ class TestRecurringRuns(RecurringInvoiceCase):
         self.assertFalse(self.Run.with_user(stranger).search([]))
         with self.assertRaises(AccessError):
             run.with_user(stranger).read(["run_date"])
+        failure = (
+            self.env["recurring.invoice.run.failure"]
+            .sudo()
+            ._recurring_as_job()
+            .create(
+                {
+                    "company_id": self.env.company.id,
+                    "run_date": run.run_date,
+                    "template_id": run.invoice_ids.recurring_template_id.id,
+                    "error": "Nope",
+                }
+            )
+        )
+        self.assertEqual(run.with_user(self.accountant).failure_ids, failure)
         with self.assertRaises(AccessError):
-            run.failure_ids.with_user(stranger).read(["error"])
+            failure.with_user(stranger).read(["error"])
         employee = new_test_user(self.env, "employee", groups="base.group_user")
         with self.assertRaises(AccessError):
             run.with_user(employee).read(["run_date"])
