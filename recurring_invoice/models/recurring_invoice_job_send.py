@@ -353,6 +353,26 @@ class RecurringInvoiceJob(models.AbstractModel):
         return invoice.env._("The recurring invoice is set to post only")
 
     @api.model
+    def _summary_catch_up(self, records, user, now):
+        """(the mornings that did not run, the earlier send days caught up)
+        of the runs of the morning of ``records``' companies, as text in the
+        user's language ("" when none): a morning caught up says so."""
+        Run = self.env["recurring.invoice.run"].sudo().with_context(lang=user.lang)
+        missed, caught_up = set(), set()
+        for company in records.company_id:
+            run = Run.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("run_date", "=", company._recurring_last_due_date(now)),
+                ],
+                limit=1,
+            )
+            if run:
+                missed.update(run._missed_dates())
+                caught_up.update(run._caught_up_dates())
+        return Run._format_days(sorted(missed)), Run._format_days(sorted(caught_up))
+
+    @api.model
     def _summary_context(self, records, user, now):
         """The rendering context of one user's summary of ``records``: the
         invoices sent (and how), those posted and not sent, the drafts waiting
@@ -380,6 +400,7 @@ class RecurringInvoiceJob(models.AbstractModel):
                 group["sent"] += 1
             elif invoice in not_sent:
                 group["failed"].append(invoice)
+        missed, caught_up = self._summary_catch_up(records, user, now)
         tz = (
             user.tz
             or records.company_id[:1].recurring_invoice_tz
@@ -402,4 +423,6 @@ class RecurringInvoiceJob(models.AbstractModel):
             "recurring_not_made_rows": self._not_made_rows(not_made),
             "recurring_totals": list(totals.items()),
             "recurring_date": recurrence.local_today(tz, now),
+            "recurring_missed": missed,
+            "recurring_caught_up": caught_up,
         }

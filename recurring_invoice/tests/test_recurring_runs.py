@@ -117,6 +117,13 @@ class TestRecurringRuns(RecurringInvoiceCase):
         self.assertTrue(late.missed_days)
         self.assertTrue(late.catch_up_days)
         self.assertEqual(late.made_count, 1)
+        # the summary of the catch-up morning says so
+        summary = self.env["mail.mail"].search(
+            [("model", "=", "res.users")], order="id desc", limit=1
+        )
+        self.assertIn("did not run on", summary.body_html)
+        self.assertIn("caught up the invoices", summary.body_html)
+        self.assertIn(late._format_days([date(2027, 1, 11)]), summary.body_html)
         self.assertEqual(len(template.recurring_invoice_ids), 2)
         # the morning before the 06:15 send time belongs to the day before
         self.run_cron(oslo(2027, 1, 14, 6, 0))
