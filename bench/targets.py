@@ -89,6 +89,13 @@ TARGETS = (
         "%",
     ),
     Target("rss_growth", "peak RSS N={big} vs N={mid}", "<=", 1.3, "x"),
+    Target(
+        "run_record_queries",
+        "queries/invoice N={n} with the run record beyond without it",
+        "<=",
+        0.1,
+        "queries/invoice",
+    ),
     Target("big_run_minutes", "N=10000 made+posted in", "<", 15, "min"),
     Target(
         "send_rate",

@@ -134,6 +134,95 @@ def check_database(odoo, db, horizon):
     return figures, problems
 
 
+def check_runs(odoo, db, workers=None, summaries=None):
+    """The run records (``recurring.invoice.run``): one per company and
+    morning, each invoice the job made marked with a morning that has its
+    run, the run's counts those of the invoices in the database; with
+    ``workers``, how many workers each run with invoices names; with
+    ``summaries``, the summary e-mails the runs say they sent.
+
+    Returns (figures, problems)."""
+    problems = []
+    runs = odoo.sql(
+        db,
+        "SELECT company_id, run_date, COUNT(*), MAX(workers), "
+        "BOOL_AND(finished IS NOT NULL), SUM(summary_count), MAX(due_count) "
+        "FROM recurring_invoice_run GROUP BY company_id, run_date "
+        "ORDER BY company_id, run_date",
+    )
+    doubled = [row[:3] for row in runs if int(row[2]) != 1]
+    if doubled:
+        problems.append(f"{len(doubled)} morning(s) with several runs: {doubled[:3]}")
+    unmarked = int(
+        odoo.sql(
+            db,
+            "SELECT COUNT(*) FROM account_move WHERE recurring_template_id IS NOT "
+            "NULL AND recurring_run_date IS NULL",
+        )[0][0]
+    )
+    if unmarked:
+        problems.append(f"{unmarked} invoice(s) made by the job without a run")
+    made = {
+        (company, day): (int(n), int(posted), int(sent))
+        for company, day, n, posted, sent in odoo.sql(
+            db,
+            "SELECT company_id, recurring_run_date, COUNT(*), "
+            "COUNT(*) FILTER (WHERE state = 'posted'), "
+            "COUNT(*) FILTER (WHERE recurring_send_state = 'sent') "
+            "FROM account_move WHERE recurring_run_date IS NOT NULL "
+            "GROUP BY company_id, recurring_run_date",
+        )
+    }
+    keys = {(row[0], row[1]): row for row in runs}
+    orphans = sorted(set(made) - set(keys))
+    if orphans:
+        problems.append(f"invoices of morning(s) without a run: {orphans[:3]}")
+    for key, (n, _posted, _sent) in made.items():
+        row = keys.get(key)
+        if not row:
+            continue
+        named = [w for w in row[3].split(",") if w]
+        if workers is not None and len(named) != workers:
+            problems.append(
+                f"run {key}: {len(named)} worker(s) {named}, want {workers}"
+            )
+        if row[4] != "t":
+            problems.append(f"run {key} made {n} invoices and never finished")
+    told = sum(int(row[5] or 0) for row in runs)
+    if summaries is not None and told != summaries:
+        problems.append(f"the runs say {told} summaries were sent, want {summaries}")
+    figures = {
+        "runs": len(runs),
+        "made": sum(n for n, _p, _s in made.values()),
+        "posted": sum(p for _n, p, _s in made.values()),
+        "sent": sum(s for _n, _p, s in made.values()),
+        "due": sum(int(row[6] or 0) for row in runs),
+        "summaries": told,
+        "workers": sorted({w for row in runs for w in row[3].split(",") if w}),
+    }
+    return figures, problems
+
+
+def run_problems(odoo, db, figures, workers=None):
+    """:func:`check_runs`, its counts compared with those of
+    :func:`check_database` (``figures``): the invoices made and sent, the
+    summary e-mails. Returns (text for the report, problems)."""
+    runs, problems = check_runs(odoo, db, workers=workers)
+    sending = figures["sending"]
+    for what, theirs, ours in (
+        ("made", figures["made"], runs["made"]),
+        ("sent", sending["sent"], runs["sent"]),
+        ("summaries", sending["summaries"], runs["summaries"]),
+    ):
+        if theirs != ours:
+            problems.append(f"the runs count {ours} {what}, the database {theirs}")
+    text = (
+        f"runs {runs['runs']} (made {runs['made']}, sent {runs['sent']}, "
+        f"summaries {runs['summaries']}, workers {len(runs['workers'])})"
+    )
+    return text, problems
+
+
 #: What the job leaves an invoice as, by its template's mode: its state and
 #: its sending state once the job is done with it (``sent``: sent once).
 MODE_ENDS = {

@@ -18,7 +18,7 @@ from datetime import timedelta
 
 import pytest
 
-from .checks import check_database, figures_text
+from .checks import check_database, figures_text, run_problems
 from .lab import Lab, ScenarioError
 from .oracle import PERIODS
 
@@ -117,12 +117,15 @@ def test_crash(lab, crash_templates, env, what):
             f"the rerun made {rerun['invoices_committed']}, want "
             f"{figures['expected'] - committed}"
         )
+    # the killed worker and the rerun share the morning's one run
+    runs, more = run_problems(lab.odoo, db, figures, workers=2)
+    problems += more
     extra = f", {made_before_kill} made when killed" if made_before_kill else ""
     lab.conclude(
         f"{what}; {committed} invoices committed before the kill{extra}, "
         f"{rerun['invoices_committed']} made and {rerun['invoices_sent']} sent "
         f"by the rerun ({rerun['calls']} batches of {CRASH_BATCH}); "
-        f"{figures_text(figures)}; {figures['templates']} templates; "
+        f"{figures_text(figures)}; {figures['templates']} templates; {runs}; "
         f"killed after {killed_after:.1f}s, rerun {rerun['elapsed']:.1f}s, "
         f"total {time.monotonic() - started:.1f}s",
         problems,

@@ -27,6 +27,7 @@
         "views/recurring_invoice_forecast_views.xml",
         "views/res_config_settings_views.xml",
         "views/recurring_invoice_health_templates.xml",
+        "views/recurring_invoice_run_views.xml",
     ],
     "demo": ["demo/recurring_invoice_demo.xml"],
     "assets": {

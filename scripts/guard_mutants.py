@@ -63,6 +63,10 @@ def health(*names):
 HEALTH = f"{MODELS}/recurring_invoice_health.py"
 
 
+def runs(*names):
+    return tuple(f"TestRecurringRuns.test_{name}" for name in names)
+
+
 def period(*names):
     return tuple(f"TestRecurringPeriod.test_{name}" for name in names)
 
@@ -704,6 +708,49 @@ MUTANTS = [
         "        if not self.env.user.has_group(BILLING_GROUP):\n            raise",
         "        if False:\n            raise",
         health("check_now_is_for_billing_users"),
+    ),
+    Mutant(
+        "each invoice the job makes carries its morning's run",
+        f"{MODELS}/account_move_recurring_job.py",
+        "            values = [dict(vals, recurring_run_date=day) for vals in values]",
+        "            pass",
+        runs("counts_of_a_morning", "one_run_per_morning_with_two_workers"),
+    ),
+    Mutant(
+        "a template that failed is a failure of its run",
+        f"{MODELS}/recurring_invoice_job.py",
+        '        template._recurring_run_failures([{"error": '
+        "template.recurring_make_error}])\n",
+        "",
+        runs("counts_of_a_morning"),
+    ),
+    Mutant(
+        "a worker is named once in its run",
+        f"{MODELS}/recurring_invoice_job_run.py",
+        "                     WHERE position(',' || EXCLUDED.workers || ','",
+        "                     WHERE 0 = 0 OR position(',' || EXCLUDED.workers || ','",
+        runs("one_run_per_morning_with_two_workers"),
+    ),
+    Mutant(
+        "the run counts the summaries sent",
+        f"{MODELS}/recurring_invoice_job_send.py",
+        "by_company[company.id] = by_company.get(company.id, 0) + 1",
+        "by_company[company.id] = by_company.get(company.id, 0)",
+        runs("counts_of_a_morning", "one_run_per_morning_with_two_workers"),
+    ),
+    Mutant(
+        "runs are kept the days the system parameter says",
+        f"{MODELS}/recurring_invoice_run.py",
+        "timedelta(days=self._retention_days())",
+        "timedelta(days=DEFAULT_RETENTION_DAYS)",
+        runs("retention"),
+    ),
+    Mutant(
+        "the run record failing never stops the job",
+        f"{MODELS}/recurring_invoice_job_run.py",
+        "        except Exception as error:  # noqa: BLE001 - the run record",
+        "        except ZeroDivisionError as error:  # noqa: BLE001 - the run record",
+        runs("the_run_record_failing_does_not_stop_the_job"),
     ),
 ]
 

@@ -24,8 +24,12 @@ class Ours:
         self.bench = bench
         #: {N: the best round's RESULT}
         self.results = {}
+        #: {N: the best round's RESULT without the run record}
+        self.without = {}
 
-    def run(self, n, label=None, profile=None, batch=None, distinct=False):
+    def run(
+        self, n, label=None, profile=None, batch=None, distinct=False, run_record=True
+    ):
         """N templates set up and made+posted once; returns the RESULT.
         ``distinct``: each template bills a customer of its own (else the
         bench's 50 customers in turn)."""
@@ -40,12 +44,24 @@ class Ours:
         extra = {"BENCH_PROFILE": profile} if profile else {}
         if batch:
             extra["BENCH_BATCH"] = str(batch)
+        if not run_record:
+            extra["BENCH_NO_RUN_RECORD"] = "1"
         result = odoo.shell("ours.run", tag, BENCH_TAG=tag, **extra)
         check_posted(tag, result, n)
         if result["made_in_run"] != n:
             raise BenchError(f"{tag}: the run made {result['made_in_run']}, not {n}")
         result["setup_seconds"] = made["seconds"]
         return result
+
+    def measure_without_run_record(self, n, round_no=1):
+        """N templates made with the run record left out (bench/shell/ours.py
+        ``without_run_record``): what the run record costs, in queries."""
+        result = self.run(n, f"ours-{n}-norun-r{round_no}", run_record=False)
+        keep_best(self.without, n, result)
+        self.bench.log(
+            f"ours N={n} without the run record (round {round_no}): "
+            f"{rate(result):.1f} invoices/s, {per_invoice(result):.2f} queries/invoice"
+        )
 
     def measure(self, n, round_no=1):
         result = self.run(n, f"ours-{n}-r{round_no}")
@@ -103,6 +119,15 @@ class Ours:
             big=big,
             mid=mid,
         )
+        for n, without in sorted(self.without.items()):
+            if n in ours:
+                with_it, without_it = per_invoice(ours[n]), per_invoice(without)
+                results.check(
+                    "run_record_queries",
+                    with_it - without_it,
+                    f" ({with_it:.2f} with, {without_it:.2f} without)",
+                    n=n,
+                )
         if 10000 in ours:
             results.check("big_run_minutes", ours[10000]["seconds"] / 60)
         else:
@@ -146,6 +171,14 @@ class Ours:
                 f"ours N={n}: peak memory of the process",
                 LOWER,
             )
+            if n in self.without:
+                results.figure(
+                    f"ours.{n}.queries_without_run_record",
+                    per_invoice(self.without[n]),
+                    "queries/invoice",
+                    f"ours N={n}: queries per invoice without the run record",
+                    LOWER,
+                )
             log = result["log"]
             results.figure(
                 f"ours.{n}.batch_fallbacks",

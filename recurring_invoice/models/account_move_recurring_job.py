@@ -18,6 +18,9 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, format_date
 
+from ..tools import trusted
+from .recurring_invoice_job import RUN_KEY
+
 _logger = logging.getLogger(__name__)
 
 
@@ -85,6 +88,58 @@ class AccountMove(models.Model):
         recurring_job=True,
     )
 
+    # --- an invoice made by the job: its run (recurring_invoice_run.py) -------
+    recurring_run_date = fields.Date(
+        string="Run",
+        copy=False,
+        readonly=True,
+        help="The morning whose run of the scheduler made this invoice.",
+        recurring_job=True,
+    )
+
+    recurring_run_count = fields.Integer(
+        string="Runs", compute="_compute_recurring_run_count"
+    )
+
+    def _recurring_runs(self):
+        """The runs of the scheduler that made an invoice of this template,
+        or could not."""
+        self.ensure_one()
+        self.env["account.move"].flush_model(["recurring_run_date"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT recurring_run_date FROM account_move
+                 WHERE recurring_template_id = %(id)s
+                   AND recurring_run_date IS NOT NULL
+                 UNION
+                SELECT run_date FROM recurring_invoice_run_failure
+                 WHERE template_id = %(id)s
+                """,
+                id=self.id,
+            )
+        )
+        days = [row[0] for row in self.env.cr.fetchall()]
+        if not days:
+            return self.env["recurring.invoice.run"]
+        return self.env["recurring.invoice.run"].search(
+            [("company_id", "=", self.company_id.id), ("run_date", "in", days)]
+        )
+
+    def _compute_recurring_run_count(self):
+        for move in self:
+            move.recurring_run_count = (
+                len(move._recurring_runs()) if move.id and move.recurring_state else 0
+            )
+
+    def action_view_recurring_runs(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "recurring_invoice.action_recurring_invoice_run"
+        )
+        action["domain"] = [("id", "in", self._recurring_runs().ids)]
+        return action
+
     def init(self):
         res = super().init()
         # The job's search: active templates by next send day.
@@ -95,7 +150,37 @@ class AccountMove(models.Model):
              WHERE recurring_state = 'active'
             """
         )
+        # The runs' counts: the invoices of a company's morning.
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS account_move_recurring_run_index
+                ON account_move (company_id, recurring_run_date)
+             WHERE recurring_run_date IS NOT NULL
+            """
+        )
         return res
+
+    def _recurring_run_failures(self, rows):
+        """Keep on this template's run of the morning the invoices it could
+        not make (``rows``: dicts of ``error``, and ``partner_id`` and
+        ``occurrence_date`` for a recipient's), in this transaction; nothing
+        when the job is not making them (a user's button)."""
+        self.ensure_one()
+        day = trusted.get(self.env.context, RUN_KEY)
+        if not day or not rows:
+            return
+        self.env["recurring.invoice.run.failure"].sudo()._recurring_as_job().create(
+            [
+                {
+                    "company_id": self.company_id.id,
+                    "run_date": day,
+                    "template_id": self.id,
+                    "occurrence_date": self.recurring_next_date,
+                    **row,
+                }
+                for row in rows
+            ]
+        )
 
     # --- making and posting ------------------------------------------------------
     def _recurring_process(self, now=None, limit=None):
@@ -291,6 +376,9 @@ class AccountMove(models.Model):
         # queries) per invoice, and following every invoice would make the
         # scheduler's user a follower of them all: one note per invoice saying
         # where it comes from, logged in one batch, replaces both.
+        day = trusted.get(self.env.context, RUN_KEY)
+        if day:
+            values = [dict(vals, recurring_run_date=day) for vals in values]
         invoices = (
             self.browse()
             ._recurring_as_job()
@@ -358,6 +446,12 @@ class AccountMove(models.Model):
                 vals["recurring_make_to_report"] = True
             if vals["recurring_owed"] != (template.recurring_owed or False) or failures:
                 template._recurring_write(vals)
+            template._recurring_run_failures(
+                [
+                    {"partner_id": partner_id, "occurrence_date": day, "error": message}
+                    for (partner_id, day), message in failures.items()
+                ]
+            )
             template._recurring_record_recipient_failures(
                 {
                     (Partner.browse(partner_id), day): message

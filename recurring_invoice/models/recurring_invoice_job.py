@@ -29,7 +29,7 @@ import psycopg2.errors
 from odoo import api, fields, models, modules
 from odoo.tools import SQL
 
-from ..tools import recurrence
+from ..tools import recurrence, trusted
 
 _logger = logging.getLogger(__name__)
 
@@ -47,6 +47,13 @@ _WARNED_PARAMS = set()
 
 #: The transaction lock of the worker that finishes the morning.
 FINISH_LOCK = "recurring_invoice.finish"
+
+#: The context key of the morning (a company's run day) the job works for.
+RUN_KEY = "recurring_run_date"
+
+#: (database, company id, run day, worker) this process already added to its
+#: run (:meth:`_run_register`): one short transaction per worker and morning.
+_REGISTERED = set()
 
 
 class RecurringInvoiceJob(models.AbstractModel):
@@ -175,14 +182,19 @@ class RecurringInvoiceJob(models.AbstractModel):
         templates billing recipients up to ``invoices_limit`` invoices in all
         (default ``limit``; 0: no limit), the rest left to the next call.
         Returns the templates (None: another worker holds them)."""
+        days = self._run_register(now)
         templates = self._lock_due_templates(now, limit, among=among)
         budget = limit if invoices_limit is None else invoices_limit
         for company in (templates or self.env["account.move"]).company_id:
             # What the job writes for the company's users (notes, errors) is in
-            # the company's language, whatever OdooBot's.
+            # the company's language, whatever OdooBot's; each invoice made is
+            # marked with the company's run (recurring_invoice_run.py).
             made = (
                 self.with_company(company)
-                .with_context(lang=company._recurring_lang())
+                .with_context(
+                    lang=company._recurring_lang(),
+                    **{RUN_KEY: trusted.Trusted(days[company.id])},
+                )
                 ._make_batch(
                     templates.filtered(
                         lambda t, company=company: t.company_id == company
@@ -240,6 +252,7 @@ class RecurringInvoiceJob(models.AbstractModel):
         rolled back): keep it active, tell its chatter why and try it again at
         the next day's run."""
         template._recurring_record_failure(error, now)
+        template._recurring_run_failures([{"error": template.recurring_make_error}])
 
     # --- the end of a batch, and of the morning ----------------------------------
     @api.model
@@ -276,6 +289,7 @@ class RecurringInvoiceJob(models.AbstractModel):
         if not self.env.cr.fetchone()[0]:
             return False
         self._send_summaries(now)
+        self._run_finish(now)
         self._schedule_next_run(now)
         return True
 

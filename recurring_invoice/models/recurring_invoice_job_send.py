@@ -88,6 +88,7 @@ class RecurringInvoiceJob(models.AbstractModel):
         as an attempt nor as done."""
         if not limit:
             return self.env["account.move"]
+        self._run_register(now)
         invoices = self._lock(
             SQL(
                 """
@@ -237,7 +238,8 @@ class RecurringInvoiceJob(models.AbstractModel):
         """E-mail each responsible user one summary of what was sent, and what
         could not be sent or made, since the last summary. Never posted on the
         invoices: their followers include customers. Returns how many
-        summaries were sent."""
+        summaries were sent (and tells each company's run how many told its
+        invoices: :meth:`_run_summaries_sent`)."""
         # Two workers finishing together: each reports only what it locked.
         Move = self.env["account.move"]
         records = (
@@ -276,6 +278,7 @@ class RecurringInvoiceJob(models.AbstractModel):
         )
         users = (records | adjusted.template_id)._recurring_responsible_users()
         by_user = {}
+        by_company = {}
         for record in records:
             by_user.setdefault(users[record], [Move, Adjustment])
             by_user[users[record]][0] |= record
@@ -297,10 +300,13 @@ class RecurringInvoiceJob(models.AbstractModel):
                 recurring_adjusted=user_adjusted._recurring_summary_rows(user.lang),
                 **self._summary_context(user_records, user, now),
             ).send_mail(user.id, email_layout_xmlid="mail.mail_notification_light")
+            for company in (user_records | user_adjusted.template_id).company_id:
+                by_company[company.id] = by_company.get(company.id, 0) + 1
         invoices = records.filtered("recurring_send_to_report")
         invoices._recurring_write({"recurring_send_to_report": False})
         (records - invoices)._recurring_write({"recurring_make_to_report": False})
         adjusted._recurring_as_job().write({"to_report": False})
+        self._run_summaries_sent(now, by_company)
         return len(by_user)
 
     @api.model
@@ -347,6 +353,26 @@ class RecurringInvoiceJob(models.AbstractModel):
         return invoice.env._("The recurring invoice is set to post only")
 
     @api.model
+    def _summary_catch_up(self, records, user, now):
+        """(the mornings that did not run, the earlier send days caught up)
+        of the runs of the morning of ``records``' companies, as text in the
+        user's language ("" when none): a morning caught up says so."""
+        Run = self.env["recurring.invoice.run"].sudo().with_context(lang=user.lang)
+        missed, caught_up = set(), set()
+        for company in records.company_id:
+            run = Run.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("run_date", "=", company._recurring_last_due_date(now)),
+                ],
+                limit=1,
+            )
+            if run:
+                missed.update(run._missed_dates())
+                caught_up.update(run._caught_up_dates())
+        return Run._format_days(sorted(missed)), Run._format_days(sorted(caught_up))
+
+    @api.model
     def _summary_context(self, records, user, now):
         """The rendering context of one user's summary of ``records``: the
         invoices sent (and how), those posted and not sent, the drafts waiting
@@ -374,6 +400,7 @@ class RecurringInvoiceJob(models.AbstractModel):
                 group["sent"] += 1
             elif invoice in not_sent:
                 group["failed"].append(invoice)
+        missed, caught_up = self._summary_catch_up(records, user, now)
         tz = (
             user.tz
             or records.company_id[:1].recurring_invoice_tz
@@ -396,4 +423,6 @@ class RecurringInvoiceJob(models.AbstractModel):
             "recurring_not_made_rows": self._not_made_rows(not_made),
             "recurring_totals": list(totals.items()),
             "recurring_date": recurrence.local_today(tz, now),
+            "recurring_missed": missed,
+            "recurring_caught_up": caught_up,
         }

@@ -13,6 +13,7 @@ from . import (
     test_recurring_period,
     test_recurring_prices,
     test_recurring_recipients,
+    test_recurring_runs,
     test_recurring_safety,
     test_recurring_schedule,
     test_recurring_send,

@@ -8,7 +8,8 @@
   each one's occurrence and its template's period and interval (the period
   its ``{period}`` and e-mail name).
 - The daily summary tells the invoices posted and not sent, the drafts to
-  review and how invoices were sent: its e-mail template (kept from updates)
+  review, how invoices were sent and the mornings caught up (the runs): its
+  e-mail template (kept from updates)
   is loaded again where it does not (see
   :mod:`odoo.addons.recurring_invoice.tools.summary_template`).
 """
@@ -62,4 +63,4 @@ def migrate(cr, version):
     keep_post_and_send(cr)
     env = api.Environment(cr, SUPERUSER_ID, {})
     compute_made_invoice_periods(env)
-    summary_template.reload_summary_template(env, "recurring_review_count")
+    summary_template.reload_summary_template(env, "recurring_caught_up")
