@@ -1,9 +1,9 @@
 """Screenshots of the add-on as a user sees it: the templates list (with the
 health check's banner), a template's form with its side panel, the members'
 fee (one template, many customers: its tab Recipients following a tag, and
-the panel), and the Recurring invoice dialog, in English and Norwegian, at
-1366 and 1920 px wide, taken by headless Chromium from a running Odoo with
-the demo data (``make run``).
+the panel), the Recurring invoice dialog and the list of runs (what each
+morning did), in English and Norwegian, at 1366 and 1920 px wide, taken by
+headless Chromium from a running Odoo with the demo data (``make run``).
 
     .venv/bin/pip install playwright  # the library only; it drives /usr/bin/chromium
     .venv/bin/python -m scripts.screenshots --db recurring_demo
@@ -165,6 +165,10 @@ def main(argv=None):
                         "dialog": (
                             f"/odoo/action-account.action_move_out_invoice_type/{draft}",
                             ".o_form_view",
+                        ),
+                        "runs": (
+                            "/odoo/action-recurring_invoice.action_recurring_invoice_run",
+                            ".o_list_table",
                         ),
                     }
                     for name, (path, ready) in shots.items():
