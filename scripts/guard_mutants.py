@@ -752,6 +752,13 @@ MUTANTS = [
         "        except ZeroDivisionError as error:  # noqa: BLE001 - the run record",
         runs("the_run_record_failing_does_not_stop_the_job"),
     ),
+    Mutant(
+        "health: the morning's run notes the evening e-mail",
+        HEALTH,
+        '                "health_mailed_at": now,\n',
+        "",
+        health("the_mornings_run_notes_the_evening_mail"),
+    ),
 ]
 
 

@@ -641,7 +641,26 @@ class RecurringInvoiceHealth(models.AbstractModel):
     @api.model
     def _hook_health_mailed(self, company, problems, users, now):
         """The evening's problems of ``company`` were e-mailed to ``users``:
-        for another model (the morning's run record) to note it."""
+        that morning's run record notes it (none when the morning did not
+        run: the e-mail says so)."""
+        run = (
+            self.env["recurring.invoice.run"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("run_date", "=", company._recurring_last_due_date(now)),
+                ],
+                limit=1,
+            )
+        )
+        run._recurring_as_job().write(
+            {
+                "health_mailed_at": now,
+                "health_problem_count": len(problems),
+                "health_mailed_to": ", ".join(users.mapped("name")),
+            }
+        )
 
     # --- planning -----------------------------------------------------------------
     @api.model

@@ -80,6 +80,24 @@ class RecurringInvoiceRun(models.Model):
         help="The daily summary e-mails sent to the responsible users.",
         recurring_job=True,
     )
+    health_mailed_at = fields.Datetime(
+        string="Health Check E-mailed",
+        readonly=True,
+        help="When that evening's health check e-mailed the responsible users "
+        "what it found wrong (empty: nothing found, or not checked yet).",
+        recurring_job=True,
+    )
+    health_problem_count = fields.Integer(
+        string="Health Problems",
+        readonly=True,
+        help="What that evening's health check found wrong, as it e-mailed it.",
+        recurring_job=True,
+    )
+    health_mailed_to = fields.Char(
+        string="Health Check E-mailed To",
+        readonly=True,
+        recurring_job=True,
+    )
 
     # --- what the morning did: read from the invoices and failures -----------
     made_count = fields.Integer(string="Invoices Made", compute="_compute_counts")

@@ -14,6 +14,7 @@ from odoo.addons.base.models import ir_actions_report as base_report
 from .common import RecurringInvoiceCase, oslo
 
 #: The evening before the template's first invoice (Thursday 11 March 2027).
+MORNING = oslo(2027, 3, 10, 6, 15)
 EVENING = oslo(2027, 3, 10, 20, 0)
 
 
@@ -176,6 +177,9 @@ class TestRecurringHealth(RecurringInvoiceCase):
 
     def test_kid_setup(self):
         journal = self.template.journal_id
+        models = journal._fields["invoice_reference_model"].get_values(self.env)
+        if "no" not in models:
+            self.skipTest("l10n_no (Norway's KID reference model) is not installed")
         journal.write(
             {"invoice_reference_model": "no", "invoice_reference_type": "none"}
         )
@@ -261,6 +265,21 @@ class TestRecurringHealth(RecurringInvoiceCase):
         self.assertEqual(len(self.health_mails()), 1)
         self.Health._cron_check_health(now=EVENING + timedelta(days=1))
         self.assertEqual(len(self.health_mails()), 2)
+
+    def test_the_mornings_run_notes_the_evening_mail(self):
+        self.run_cron(MORNING)
+        run = self.env["recurring.invoice.run"].search(
+            [("company_id", "=", self.company.id)]
+        )
+        self.assertEqual(len(run), 1)
+        self.assertFalse(run.health_mailed_at)
+        self.customer.email = False
+        self.Health._cron_check_health(now=EVENING)
+        self.assertEqual(run.health_mailed_at, EVENING)
+        self.assertEqual(
+            run.health_problem_count, len(self.company.recurring_health_problems)
+        )
+        self.assertIn(self.accountant.name, run.health_mailed_to)
 
     def test_no_mail_when_all_is_well(self):
         self.Health._cron_check_health(now=EVENING)
