@@ -759,6 +759,13 @@ MUTANTS = [
         "",
         health("the_mornings_run_notes_the_evening_mail"),
     ),
+    Mutant(
+        "health: an EHF customer needs its endpoint",
+        HEALTH,
+        "                if partner.peppol_endpoint and partner.peppol_eas:",
+        "                if True:",
+        health("an_ehf_customer_needs_its_endpoint"),
+    ),
 ]
 
 

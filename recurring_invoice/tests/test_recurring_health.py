@@ -163,6 +163,24 @@ class TestRecurringHealth(RecurringInvoiceCase):
         )
         self.assertEqual(self.codes(), [])
 
+    def test_an_ehf_customer_needs_its_endpoint(self):
+        Partner = type(self.customer)
+        methods = self.customer._fields["invoice_sending_method"].get_values(self.env)
+        if "peppol" in methods:
+            # no lookup of the endpoint on the Peppol network from a test
+            self.patch(
+                Partner, "_update_peppol_state_per_company", lambda p, vals=None: None
+            )
+            self.customer.invoice_sending_method = "peppol"
+        else:
+            # without account_peppol, a customer taking EHF as it would read
+            self.patch(Partner, "invoice_sending_method", "peppol")
+        # an e-mail address is not what an EHF customer is sent to
+        self.customer.peppol_eas = False
+        self.assertEqual(self.codes(), ["no_address"])
+        self.customer.write({"peppol_eas": "0192", "peppol_endpoint": "912345726"})
+        self.assertEqual(self.codes(), [])
+
     def test_template_with_nobody_to_invoice(self):
         tag = self.env["res.partner.category"].create({"name": "Medlem 2027"})
         self.template.recurring_recipient_tag_id = tag
