@@ -120,12 +120,3 @@ class AccountMove(models.Model):
                 ),
                 subtype_xmlid="mail.mt_note",
             )
-
-    # --- the filter of drafts to review ------------------------------------------
-    @api.model
-    def _recurring_review_action(self):
-        """The invoices list, filtered on the recurring drafts to review."""
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "recurring_invoice.action_recurring_drafts_to_review"
-        )
-        return action
